@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+# dmaheap top-level dispatch.  See README.md; docs/DESIGN.md has the layout.
+
+VERSION := $(shell cat VERSION)
+PREFIX ?= /usr/local
+DESTDIR ?=
+export VERSION PREFIX DESTDIR
+
+# Kernel to build modules for: the running one when its headers are
+# installed, otherwise the one Debian's linux-image-amd64 points to (the one
+# the VM boots).
+KERNELRELEASE ?= $(shell scripts/kernel-release)
+export KERNELRELEASE
+
+.PHONY: all deps modules lib cli vm-userspace host-tests check demo bench \
+	install dkms clean
+
+all: lib cli
+
+deps:
+	scripts/install-deps
+
+modules:
+	$(MAKE) -C kernel KERNELRELEASE=$(KERNELRELEASE)
+
+lib:
+	$(MAKE) -C lib
+
+cli: lib
+	$(MAKE) -C cli
+
+# Static programs for the VM: CLI, tests, benchmark, demo.
+vm-userspace:
+	$(MAKE) -C lib static
+	$(MAKE) -C cli vm
+	$(MAKE) -C tests
+
+host-tests: lib
+	$(MAKE) -C lib check
+
+check: deps
+	scripts/check
+
+demo: deps
+	scripts/demo
+
+bench: deps
+	tests/vm/run -- dmaheap-bench
+
+install: lib cli
+	$(MAKE) -C lib install
+	$(MAKE) -C cli install
+
+dkms:
+	scripts/dkms-install
+
+clean:
+	rm -rf build
+	$(MAKE) -C lib clean
+	$(MAKE) -C cli clean
+	$(MAKE) -C tests clean

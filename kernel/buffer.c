@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmaheap: the shared dma-buf exporter for page-backed heap buffers.
+ *
+ * Upstream repeats this code in every heap.  Here heaps describe their
+ * memory as an sg_table of pages and this file does the rest: one sg_table
+ * copy per attachment, DMA mapping, cache maintenance around CPU access,
+ * mmap, vmap and release.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/highmem.h>
+#include <linux/iosys-map.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include <dmaheap/buffer.h>
+#include <dmaheap/compat.h>
+#include <dmaheap/heap.h>
+
+/**
+ * struct dmaheap_attachment - one device's view of a buffer
+ * @dev:	The attached device.
+ * @sgt:	Private copy of the buffer's sg_table, DMA-mapped for @dev
+ *		while @mapped.
+ * @list:	Entry in dmaheap_buffer::attachments.
+ * @mapped:	Set between map and unmap; protected by the buffer's lock.
+ */
+struct dmaheap_attachment {
+	struct device *dev;
+	struct sg_table sgt;
+	struct list_head list;
+	bool mapped;
+};
+
+static int dmaheap_copy_sgt(struct sg_table *dst, const struct sg_table *src)
+{
+	struct scatterlist *from, *to;
+	unsigned int i;
+	int ret;
+
+	ret = sg_alloc_table(dst, src->orig_nents, GFP_KERNEL);
+	if (ret)
+		return ret;
+	to = dst->sgl;
+	for_each_sgtable_sg(src, from, i) {
+		sg_set_page(to, sg_page(from), from->length, from->offset);
+		to = sg_next(to);
+	}
+	return 0;
+}
+
+static int dmaheap_buffer_attach(struct dma_buf *dmabuf,
+				 struct dma_buf_attachment *attachment)
+{
+	struct dmaheap_buffer *buf = dmabuf->priv;
+	struct dmaheap_attachment *a;
+	int ret;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	ret = dmaheap_copy_sgt(&a->sgt, &buf->sgt);
+	if (ret)
+		goto free_attachment;
+	a->dev = attachment->dev;
+	INIT_LIST_HEAD(&a->list);
+	attachment->priv = a;
+
+	mutex_lock(&buf->lock);
+	list_add(&a->list, &buf->attachments);
+	mutex_unlock(&buf->lock);
+	return 0;
+
+free_attachment:
+	kfree(a);
+	return ret;
+}
+
+static void dmaheap_buffer_detach(struct dma_buf *dmabuf,
+				  struct dma_buf_attachment *attachment)
+{
+	struct dmaheap_buffer *buf = dmabuf->priv;
+	struct dmaheap_attachment *a = attachment->priv;
+
+	mutex_lock(&buf->lock);
+	list_del(&a->list);
+	mutex_unlock(&buf->lock);
+
+	sg_free_table(&a->sgt);
+	kfree(a);
+}
+
+static struct sg_table *
+dmaheap_buffer_map(struct dma_buf_attachment *attachment,
+		   enum dma_data_direction dir)
+{
+	struct dmaheap_buffer *buf = attachment->dmabuf->priv;
+	struct dmaheap_attachment *a = attachment->priv;
+	unsigned long attrs = buf->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
+	int ret;
+
+	ret = dma_map_sgtable(a->dev, &a->sgt, dir, attrs);
+	if (ret)
+		return ERR_PTR(ret);
+
+	mutex_lock(&buf->lock);
+	a->mapped = true;
+	mutex_unlock(&buf->lock);
+	return &a->sgt;
+}
+
+static void dmaheap_buffer_unmap(struct dma_buf_attachment *attachment,
+				 struct sg_table *sgt,
+				 enum dma_data_direction dir)
+{
+	struct dmaheap_buffer *buf = attachment->dmabuf->priv;
+	struct dmaheap_attachment *a = attachment->priv;
+	unsigned long attrs = buf->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
+
+	mutex_lock(&buf->lock);
+	a->mapped = false;
+	mutex_unlock(&buf->lock);
+
+	dma_unmap_sgtable(a->dev, sgt, dir, attrs);
+}
+
+/*
+ * Write-combined buffers have no CPU cache lines to maintain; for cached
+ * ones, hand ownership to the CPU (or back to the devices) for every device
+ * that has the buffer mapped, and for the kernel mapping if there is one.
+ */
+static int dmaheap_buffer_begin_cpu_access(struct dma_buf *dmabuf,
+					   enum dma_data_direction dir)
+{
+	struct dmaheap_buffer *buf = dmabuf->priv;
+	struct dmaheap_attachment *a;
+
+	if (buf->uncached)
+		return 0;
+
+	mutex_lock(&buf->lock);
+	if (buf->vmap_cnt)
+		invalidate_kernel_vmap_range(buf->vaddr, buf->len);
+	list_for_each_entry(a, &buf->attachments, list)
+		if (a->mapped)
+			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
+	mutex_unlock(&buf->lock);
+	return 0;
+}
+
+static int dmaheap_buffer_end_cpu_access(struct dma_buf *dmabuf,
+					 enum dma_data_direction dir)
+{
+	struct dmaheap_buffer *buf = dmabuf->priv;
+	struct dmaheap_attachment *a;
+
+	if (buf->uncached)
+		return 0;
+
+	mutex_lock(&buf->lock);
+	if (buf->vmap_cnt)
+		flush_kernel_vmap_range(buf->vaddr, buf->len);
+	list_for_each_entry(a, &buf->attachments, list)
+		if (a->mapped)
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
+	mutex_unlock(&buf->lock);
+	return 0;
+}
+
+static int dmaheap_buffer_mmap(struct dma_buf *dmabuf,
+			       struct vm_area_struct *vma)
+{
+	struct dmaheap_buffer *buf = dmabuf->priv;
+	unsigned long npages = buf->len >> PAGE_SHIFT;
+	unsigned long skip = vma->vm_pgoff << PAGE_SHIFT;
+	unsigned long addr = vma->vm_start;
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	/* A private copy-on-write view of shared device memory has no use. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff > npages || vma_pages(vma) > npages - vma->vm_pgoff)
+		return -EINVAL;
+
+	if (buf->uncached)
+		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
+
+	for_each_sgtable_sg(&buf->sgt, sg, i) {
+		unsigned long chunk;
+
+		if (skip >= sg->length) {
+			skip -= sg->length;
+			continue;
+		}
+		chunk = min_t(unsigned long, sg->length - skip,
+			      vma->vm_end - addr);
+		ret = remap_pfn_range(vma, addr,
+				      page_to_pfn(sg_page(sg)) +
+				      ((sg->offset + skip) >> PAGE_SHIFT),
+				      chunk, vma->vm_page_prot);
+		if (ret)
+			return ret;
+		addr += chunk;
+		skip = 0;
+		if (addr >= vma->vm_end)
+			break;
+	}
+	return 0;
+}
+
+static void *dmaheap_buffer_vmap_pages(struct dmaheap_buffer *buf)
+{
+	unsigned int npages = buf->len >> PAGE_SHIFT;
+	pgprot_t prot = PAGE_KERNEL;
+	struct sg_page_iter piter;
+	struct page **pages;
+	unsigned int i = 0;
+	void *vaddr;
+
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+	for_each_sgtable_page(&buf->sgt, &piter, 0) {
+		if (WARN_ON(i >= npages))
+			break;
+		pages[i++] = sg_page_iter_page(&piter);
+	}
+	if (buf->uncached)
+		prot = pgprot_writecombine(prot);
+	vaddr = vmap(pages, i, VM_MAP, prot);
+	kvfree(pages);
+	return vaddr ?: ERR_PTR(-ENOMEM);
+}
+
+static int dmaheap_buffer_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct dmaheap_buffer *buf = dmabuf->priv;
+	void *vaddr;
+	int ret = 0;
+
+	mutex_lock(&buf->lock);
+	if (!buf->vmap_cnt) {
+		vaddr = dmaheap_buffer_vmap_pages(buf);
+		if (IS_ERR(vaddr)) {
+			ret = PTR_ERR(vaddr);
+			goto out_unlock;
+		}
+		buf->vaddr = vaddr;
+	}
+	buf->vmap_cnt++;
+	iosys_map_set_vaddr(map, buf->vaddr);
+out_unlock:
+	mutex_unlock(&buf->lock);
+	return ret;
+}
+
+static void dmaheap_buffer_vunmap(struct dma_buf *dmabuf,
+				  struct iosys_map *map)
+{
+	struct dmaheap_buffer *buf = dmabuf->priv;
+
+	mutex_lock(&buf->lock);
+	if (!WARN_ON(!buf->vmap_cnt) && !--buf->vmap_cnt) {
+		vunmap(buf->vaddr);
+		buf->vaddr = NULL;
+	}
+	mutex_unlock(&buf->lock);
+	iosys_map_clear(map);
+}
+
+static void dmaheap_buffer_release(struct dma_buf *dmabuf)
+{
+	struct dmaheap_buffer *buf = dmabuf->priv;
+	struct dmaheap *heap = buf->heap;
+	size_t len = buf->len;
+
+	WARN_ON(buf->vmap_cnt || !list_empty(&buf->attachments));
+	mutex_destroy(&buf->lock);
+	buf->ops->free(buf);
+
+	dmaheap_uncharge(heap, len);
+	dmaheap_put(heap);
+}
+
+static const struct dma_buf_ops dmaheap_buffer_ops = {
+	.attach			= dmaheap_buffer_attach,
+	.detach			= dmaheap_buffer_detach,
+	.map_dma_buf		= dmaheap_buffer_map,
+	.unmap_dma_buf		= dmaheap_buffer_unmap,
+	.begin_cpu_access	= dmaheap_buffer_begin_cpu_access,
+	.end_cpu_access		= dmaheap_buffer_end_cpu_access,
+	.mmap			= dmaheap_buffer_mmap,
+	.vmap			= dmaheap_buffer_vmap,
+	.vunmap			= dmaheap_buffer_vunmap,
+	.release		= dmaheap_buffer_release,
+};
+
+/**
+ * dmaheap_buffer_init() - prepare the common part of a heap buffer
+ * @buf: buffer embedded in the heap's per-buffer struct
+ * @heap: heap the buffer belongs to
+ * @ops: heap callbacks
+ * @len: buffer length, as passed to the heap's allocate op
+ *
+ * The heap fills @buf->sgt (and sets @buf->uncached if needed) afterwards.
+ */
+void dmaheap_buffer_init(struct dmaheap_buffer *buf, struct dmaheap *heap,
+			 const struct dmaheap_buffer_ops *ops, size_t len)
+{
+	buf->heap = heap;
+	buf->ops = ops;
+	buf->len = len;
+	mutex_init(&buf->lock);
+	INIT_LIST_HEAD(&buf->attachments);
+	buf->vmap_cnt = 0;
+	buf->vaddr = NULL;
+}
+DMAHEAP_EXPORT(dmaheap_buffer_init);
+
+/**
+ * dmaheap_buffer_export() - export a heap buffer as a dma-buf
+ * @buf: buffer prepared with dmaheap_buffer_init() and with its sg_table
+ *	filled in
+ * @fd_flags: the fd_flags of the allocation request
+ *
+ * On success the dma-buf owns @buf: its release op calls @buf->ops->free and
+ * returns the charge to the heap.  The dma-buf also holds a reference on the
+ * heap's owner module, so that module cannot be unloaded while the buffer is
+ * alive.  On failure nothing has been taken over and the caller frees its
+ * memory, the sg_table and @buf itself.
+ *
+ * Return: the dma-buf, or an ERR_PTR.
+ */
+struct dma_buf *dmaheap_buffer_export(struct dmaheap_buffer *buf,
+				      u32 fd_flags)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct dma_buf *dmabuf;
+
+	exp_info.exp_name = dmaheap_name(buf->heap);
+	exp_info.owner = dmaheap_owner(buf->heap);
+	exp_info.ops = &dmaheap_buffer_ops;
+	exp_info.size = buf->len;
+	exp_info.flags = fd_flags;
+	exp_info.priv = buf;
+
+	dmaheap_get(buf->heap);
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf)) {
+		dmaheap_put(buf->heap);
+		mutex_destroy(&buf->lock);
+	}
+	return dmabuf;
+}
+DMAHEAP_EXPORT(dmaheap_buffer_export);

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmaheap: the shared exporter for page-backed heap buffers.
+ *
+ * Every heap in this project describes a buffer as a list of physical pages
+ * (an sg_table) and lets this helper implement the dma_buf_ops: per-attachment
+ * sg_tables, DMA mapping, CPU-access syncing, mmap, vmap and release.  A heap
+ * only allocates and frees the memory.
+ */
+#ifndef _DMAHEAP_BUFFER_H
+#define _DMAHEAP_BUFFER_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/types.h>
+
+struct dma_buf;
+struct dmaheap;
+struct dmaheap_buffer;
+
+/**
+ * struct dmaheap_buffer_ops - what a heap does for the shared exporter
+ * @free:	Release the backing memory, buf->sgt and the structure that
+ *		embeds the buffer.  Called once, from the dma-buf release op,
+ *		after every attachment and mapping is gone.  The helper returns
+ *		the buffer's charge to the heap after @free returns.
+ */
+struct dmaheap_buffer_ops {
+	void (*free)(struct dmaheap_buffer *buf);
+};
+
+/**
+ * struct dmaheap_buffer - common part of every heap buffer
+ * @heap:	Heap the buffer came from; a reference is held until release.
+ * @ops:	Heap callbacks.
+ * @len:	Size in bytes (page-aligned).
+ * @sgt:	The backing pages, in order, filled in by the heap before
+ *		dmaheap_buffer_export(); every entry has a struct page.
+ * @uncached:	Map write-combined for the CPU and skip CPU cache maintenance
+ *		when mapping for devices.
+ * @lock:	Protects @attachments, @vmap_cnt and @vaddr.
+ * @attachments: List of struct dmaheap_attachment.
+ * @vmap_cnt:	Number of outstanding vmap() calls sharing @vaddr.
+ * @vaddr:	Kernel mapping while @vmap_cnt > 0.
+ *
+ * Embed this in the heap's own per-buffer struct and recover that with
+ * container_of() in the @free callback.
+ */
+struct dmaheap_buffer {
+	struct dmaheap *heap;
+	const struct dmaheap_buffer_ops *ops;
+	size_t len;
+	struct sg_table sgt;
+	bool uncached;
+
+	struct mutex lock;
+	struct list_head attachments;
+	unsigned int vmap_cnt;
+	void *vaddr;
+};
+
+void dmaheap_buffer_init(struct dmaheap_buffer *buf, struct dmaheap *heap,
+			 const struct dmaheap_buffer_ops *ops, size_t len);
+struct dma_buf *dmaheap_buffer_export(struct dmaheap_buffer *buf,
+				      u32 fd_flags);
+
+#endif /* _DMAHEAP_BUFFER_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmaheap: the one place where kernel-version differences are handled.
+ *
+ * compat_generated.h is written at build time by kernel/compat/probe.sh,
+ * which compiles a small test for each feature against the target kernel's
+ * headers.  Nothing else in the tree tests kernel versions.
+ */
+#ifndef _DMAHEAP_COMPAT_H
+#define _DMAHEAP_COMPAT_H
+
+#include "compat_generated.h"
+
+/*
+ * Symbol namespaces are named by a bare identifier up to 6.12 and by a
+ * string literal from 6.13.  Spell them DMAHEAP_NS(NAME) everywhere.
+ */
+#ifdef HAVE_NS_IDENTIFIER
+#define DMAHEAP_NS(ns)	ns
+#else
+#define DMAHEAP_NS(ns)	#ns
+#endif
+
+/* Export an in-kernel API symbol in the project's own namespace. */
+#define DMAHEAP_EXPORT(sym)	EXPORT_SYMBOL_NS_GPL(sym, DMAHEAP_NS(DMAHEAP))
+
+/* The device argument of struct class's devnode callback became const. */
+#ifdef HAVE_CLASS_DEVNODE_CONST_DEV
+#define dmaheap_devnode_dev	const struct device
+#else
+#define dmaheap_devnode_dev	struct device
+#endif
+
+#endif /* _DMAHEAP_COMPAT_H */

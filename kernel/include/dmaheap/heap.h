@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmaheap: in-kernel API between the framework core and heap modules.
+ *
+ * A heap module fills a struct dmaheap_info and calls dmaheap_register().  The
+ * core creates /dev/dma_heap/<name>, the sysfs directory
+ * /sys/class/dmaheap/<name>/ with statistics and the live-bytes cap, and
+ * routes DMA_HEAP_IOCTL_ALLOC to the heap's allocate op after validating the
+ * request and charging it against the cap.
+ */
+#ifndef _DMAHEAP_HEAP_H
+#define _DMAHEAP_HEAP_H
+
+#include <linux/device.h>
+#include <linux/module.h>
+#include <linux/types.h>
+
+struct dma_buf;
+struct dmaheap;
+
+/* Longest heap name, not counting the terminating NUL. */
+#define DMAHEAP_NAME_MAX	63
+
+/* Most heaps the core serves at once (one char-device minor each). */
+#define DMAHEAP_MAX_HEAPS	128
+
+/* Properties a heap advertises in sysfs; see struct dmaheap_info. */
+#define DMAHEAP_PROP_UNCACHED	(1U << 0)	/* CPU mappings are write-combined */
+#define DMAHEAP_PROP_CONTIGUOUS	(1U << 1)	/* every buffer is one physical range */
+
+/**
+ * struct dmaheap_ops - operations a heap provides to the core
+ * @allocate:	Create a buffer of @len bytes and export it as a dma-buf.
+ *		@len is page-aligned and non-zero and has already been charged
+ *		against the heap's cap.  @fd_flags holds O_CLOEXEC and the
+ *		access mode the fd will get; pass it on as the export flags.
+ *		@heap_flags is always 0 today.  Return the dma-buf (which now
+ *		owns the charge, see dmaheap_uncharge()) or an ERR_PTR.  The op
+ *		must return promptly with -ENOMEM when memory runs out and must
+ *		never wake the OOM killer.
+ */
+struct dmaheap_ops {
+	struct dma_buf *(*allocate)(struct dmaheap *heap, size_t len,
+				    u32 fd_flags, u64 heap_flags);
+};
+
+/**
+ * struct dmaheap_info - description of a heap passed to dmaheap_register()
+ * @name:	Node name under /dev/dma_heap/; unique, at most DMAHEAP_NAME_MAX
+ *		characters, printable, no '/'.  The core copies it.
+ * @ops:	Heap operations; must outlive the heap.
+ * @priv:	Heap private data, returned by dmaheap_priv().
+ * @props:	DMAHEAP_PROP_* flags, shown read-only in sysfs.
+ * @limit:	Initial cap on live bytes, or 0 for the core's default (a
+ *		fraction of RAM, see the core's module parameters).
+ * @groups:	Optional NULL-terminated extra sysfs attribute groups for the
+ *		heap's directory; attributes find the heap with
+ *		dmaheap_from_dev().
+ */
+struct dmaheap_info {
+	const char *name;
+	const struct dmaheap_ops *ops;
+	void *priv;
+	unsigned int props;
+	u64 limit;
+	const struct attribute_group **groups;
+};
+
+struct dmaheap *__dmaheap_register(const struct dmaheap_info *info,
+				   struct module *owner);
+
+/**
+ * dmaheap_register() - register a heap with the core
+ * @info: description of the heap
+ *
+ * Creates the device node and sysfs directory.  Buffers the heap exports are
+ * owned by the calling module, so the module cannot be unloaded while any of
+ * them is alive.
+ *
+ * Return: the new heap, or an ERR_PTR: -EINVAL for a bad name or missing op,
+ * -EEXIST for a duplicate name, -ENOSPC when DMAHEAP_MAX_HEAPS are in use.
+ */
+#define dmaheap_register(info) __dmaheap_register(info, THIS_MODULE)
+
+void dmaheap_unregister(struct dmaheap *heap);
+void *dmaheap_priv(const struct dmaheap *heap);
+const char *dmaheap_name(const struct dmaheap *heap);
+struct module *dmaheap_owner(const struct dmaheap *heap);
+struct dmaheap *dmaheap_from_dev(struct device *dev);
+void dmaheap_get(struct dmaheap *heap);
+void dmaheap_put(struct dmaheap *heap);
+void dmaheap_uncharge(struct dmaheap *heap, size_t len);
+
+#endif /* _DMAHEAP_HEAP_H */

@@ -577,6 +577,87 @@ void dmaheap_unregister(struct dmaheap *heap)
 DMAHEAP_EXPORT(dmaheap_unregister);
 
 /**
+ * dmaheap_find() - look up a registered heap by name
+ * @name: heap name
+ *
+ * Return: the heap with a reference held (drop it with dmaheap_put()), or
+ * NULL if no heap of that name is registered.
+ */
+struct dmaheap *dmaheap_find(const char *name)
+{
+	struct dmaheap *heap;
+
+	mutex_lock(&dmaheap_list_lock);
+	heap = dmaheap_find_locked(name);
+	if (heap)
+		dmaheap_get(heap);
+	mutex_unlock(&dmaheap_list_lock);
+	return heap;
+}
+DMAHEAP_EXPORT(dmaheap_find);
+
+/**
+ * dmaheap_alloc() - allocate a buffer from a heap inside the kernel
+ * @heap: heap, e.g. from dmaheap_find()
+ * @len: length in bytes; rounded up to whole pages
+ * @fd_flags: O_CLOEXEC and access mode, as in struct dma_heap_allocation_data
+ * @heap_flags: must be 0
+ *
+ * Applies the same checks, cap and statistics as DMA_HEAP_IOCTL_ALLOC, for
+ * front-ends that give buffers to userspace through another interface.
+ *
+ * Return: the dma-buf, or an ERR_PTR: -EINVAL for bad arguments, -ENOMEM
+ * over the cap or out of memory, -ENODEV if the heap was unregistered.
+ */
+struct dma_buf *dmaheap_alloc(struct dmaheap *heap, u64 len, u32 fd_flags,
+			      u64 heap_flags)
+{
+	struct dma_heap_allocation_data data = {
+		.len = len,
+		.fd_flags = fd_flags,
+		.heap_flags = heap_flags,
+	};
+	struct dma_buf *dmabuf;
+	size_t alen;
+	int ret;
+
+	ret = dmaheap_validate(&data, &alen);
+	if (ret)
+		return ERR_PTR(ret);
+	dmabuf = dmaheap_call_allocate(heap, alen, &data);
+	if (!IS_ERR(dmabuf))
+		dmaheap_account_result(heap, true);
+	return dmabuf;
+}
+DMAHEAP_EXPORT(dmaheap_alloc);
+
+/**
+ * dmaheap_for_each() - call a function for every registered heap
+ * @fn: called with each heap; a non-zero return stops the walk
+ * @data: passed to @fn
+ *
+ * @fn runs with the registry locked: it must not register or unregister
+ * heaps.  It may take a reference with dmaheap_get() to keep one.
+ *
+ * Return: the first non-zero value returned by @fn, or 0.
+ */
+int dmaheap_for_each(int (*fn)(struct dmaheap *heap, void *data), void *data)
+{
+	struct dmaheap *heap;
+	int ret = 0;
+
+	mutex_lock(&dmaheap_list_lock);
+	list_for_each_entry(heap, &dmaheap_list, list) {
+		ret = fn(heap, data);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&dmaheap_list_lock);
+	return ret;
+}
+DMAHEAP_EXPORT(dmaheap_for_each);
+
+/**
  * dmaheap_priv() - a heap's private data
  * @heap: the heap
  *

@@ -91,4 +91,9 @@ void dmaheap_get(struct dmaheap *heap);
 void dmaheap_put(struct dmaheap *heap);
 void dmaheap_uncharge(struct dmaheap *heap, size_t len);
 
+struct dmaheap *dmaheap_find(const char *name);
+struct dma_buf *dmaheap_alloc(struct dmaheap *heap, u64 len, u32 fd_flags,
+			      u64 heap_flags);
+int dmaheap_for_each(int (*fn)(struct dmaheap *heap, void *data), void *data);
+
 #endif /* _DMAHEAP_HEAP_H */

@@ -30,10 +30,14 @@ cli: lib
 	$(MAKE) -C cli
 
 # Static programs for the VM: CLI, tests, benchmark, demo.
+# Test folders with their own Makefile (heap and device tests) join in.
+TEST_SUBDIRS := $(patsubst %/Makefile,%,$(wildcard tests/heaps/Makefile tests/device/Makefile))
+
 vm-userspace:
 	$(MAKE) -C lib static
 	$(MAKE) -C cli vm
 	$(MAKE) -C tests
+	$(foreach d,$(TEST_SUBDIRS),$(MAKE) -C $(d) &&) true
 
 host-tests: lib
 	$(MAKE) -C lib check
@@ -51,6 +55,7 @@ install: lib cli
 	$(MAKE) -C lib install
 	$(MAKE) -C cli install
 
+# Register the modules with DKMS so they are rebuilt for every new kernel.
 dkms:
 	scripts/dkms-install
 
@@ -59,3 +64,4 @@ clean:
 	$(MAKE) -C lib clean
 	$(MAKE) -C cli clean
 	$(MAKE) -C tests clean
+	$(foreach d,$(TEST_SUBDIRS),$(MAKE) -C $(d) clean &&) true

@@ -291,7 +291,6 @@ static const struct file_operations dmaheap_fops = {
 	.release	= dmaheap_release,
 	.unlocked_ioctl	= dmaheap_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
 };
 
 /* sysfs ------------------------------------------------------------------- */

@@ -482,6 +482,11 @@ struct dmaheap *__dmaheap_register(const struct dmaheap_info *info,
 	if (!info || !info->name || !info->ops || !info->ops->allocate ||
 	    !dmaheap_name_valid(info->name))
 		return ERR_PTR(-EINVAL);
+	if (dmaheap_name_owned_by_kernel(info->name)) {
+		pr_err("heap name '%s' belongs to the kernel's own DMA-BUF heaps; register under another name\n",
+		       info->name);
+		return ERR_PTR(-EEXIST);
+	}
 	while (info->groups && info->groups[ngroups])
 		ngroups++;
 	if (ngroups > DMAHEAP_MAX_EXTRA_GROUPS)

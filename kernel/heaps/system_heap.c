@@ -45,6 +45,10 @@ static const struct system_heap_order system_heap_orders[] = {
 	{ 0, GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL },
 };
 
+static char *name = "system";
+module_param(name, charp, 0444);
+MODULE_PARM_DESC(name, "Heap node name under /dev/dma_heap (default \"system\")");
+
 static struct dmaheap *system_heap;
 
 static void system_heap_free_pages(struct list_head *pages)
@@ -170,7 +174,7 @@ static const struct dmaheap_ops system_heap_ops = {
 static int __init system_heap_init(void)
 {
 	struct dmaheap_info info = {
-		.name = "system",
+		.name = name,
 		.ops = &system_heap_ops,
 	};
 

@@ -9,6 +9,9 @@
 #ifndef _DMAHEAP_COMPAT_H
 #define _DMAHEAP_COMPAT_H
 
+#include <linux/kconfig.h>
+#include <linux/string.h>
+
 #include "compat_generated.h"
 
 /*
@@ -30,5 +33,16 @@
 #else
 #define dmaheap_devnode_dev	struct device
 #endif
+
+/*
+ * Newer kernels have a built-in framework whose heaps already own some
+ * /dev/dma_heap/<name> nodes; a second node of the same name cannot be
+ * created.  This is a configuration difference, so it is read from the
+ * kernel's config rather than probed.
+ */
+static inline bool dmaheap_name_owned_by_kernel(const char *name)
+{
+	return IS_ENABLED(CONFIG_DMABUF_HEAPS_SYSTEM) && !strcmp(name, "system");
+}
 
 #endif /* _DMAHEAP_COMPAT_H */

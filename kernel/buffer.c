@@ -184,8 +184,12 @@ static int dmaheap_buffer_mmap(struct dma_buf *dmabuf,
 	unsigned int i;
 	int ret;
 
-	/* A private copy-on-write view of shared device memory has no use. */
-	if (!(vma->vm_flags & VM_SHARED))
+	/*
+	 * A private copy-on-write view of shared device memory has no use.
+	 * Test VM_MAYSHARE: a MAP_SHARED mapping of a read-only fd lacks
+	 * VM_SHARED.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (vma->vm_pgoff > npages || vma_pages(vma) > npages - vma->vm_pgoff)
 		return -EINVAL;

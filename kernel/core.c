@@ -325,9 +325,10 @@ static int dmaheap_parse_size(const char *buf, u64 *val)
 {
 	char *end;
 
-	*val = memparse(buf, &end);
-	if (end == buf)
+	/* memparse() alone would take a bare suffix such as "M" as 0. */
+	if (!isdigit(*buf))
 		return -EINVAL;
+	*val = memparse(buf, &end);
 	if (*end == '\n')
 		end++;
 	return *end ? -EINVAL : 0;

@@ -39,8 +39,9 @@ vm-userspace:
 	$(MAKE) -C tests
 	$(foreach d,$(TEST_SUBDIRS),$(MAKE) -C $(d) &&) true
 
+# Host-side tests of the library and the CLI, with one summary line.
 host-tests: lib
-	$(MAKE) -C lib check
+	lib/tests/run-all.sh "$(MAKE) -C lib check" "$(MAKE) -C cli check"
 
 check: deps
 	scripts/check

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmaheap stat: per-heap statistics, once or refreshed in place.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char stat_help[] =
+"Usage: dmaheap stat [OPTIONS] [NAME...]\n"
+"\n"
+"Print the statistics of every heap (or of the heaps named): live buffers\n"
+"and bytes, the highest use since the heap was loaded, its cap and how much\n"
+"of the cap is used, and the successful and failed allocations since load.\n"
+"With --watch the table is refreshed in place, like top, and ALLOCS/S shows\n"
+"the allocations per second since the previous refresh.\n"
+"\n"
+"Options:\n"
+"  -w, --watch             refresh until interrupted (Ctrl-C)\n"
+"  -i, --interval SECONDS  time between refreshes (default 1; fractions\n"
+"                          allowed)\n"
+"  -n, --count N           stop after N refreshes (implies --watch)\n"
+"  -j, --json              print one JSON snapshot instead of the table\n"
+"  -b, --bytes             print sizes in bytes instead of KiB, MiB, GiB\n"
+"  -h, --help              show this help\n"
+"\n"
+"Examples:\n"
+"  dmaheap stat\n"
+"  dmaheap stat --watch --interval 0.5 system\n";
+
+struct sample {
+	char name[DMAHEAP_NAME_MAX + 1];
+	uint64_t allocs;
+	bool known;
+};
+
+static const char *cell_size(const struct dmaheap_info *in, unsigned int bit,
+			     uint64_t v, bool bytes, char *buf)
+{
+	if (!(in->known & bit))
+		return "-";
+	if (bytes)
+		snprintf(buf, 32, "%llu", (unsigned long long)v);
+	else
+		cli_fmt_size(v, buf, 32);
+	return buf;
+}
+
+static const char *cell_num(const struct dmaheap_info *in, unsigned int bit,
+			    uint64_t v, char *buf)
+{
+	if (!(in->known & bit))
+		return "-";
+	snprintf(buf, 32, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+static const char *cell_used(const struct dmaheap_info *in, char *buf)
+{
+	unsigned int need = DMAHEAP_KNOWN_BYTES | DMAHEAP_KNOWN_LIMIT_BYTES;
+
+	if ((in->known & need) != need || in->limit_bytes == 0)
+		return "-";
+	snprintf(buf, 32, "%.1f%%", 100.0 * (double)in->bytes / (double)in->limit_bytes);
+	return buf;
+}
+
+/* Allocations per second since @prev, for heap @in, or "-". */
+static const char *cell_rate(const struct dmaheap_info *in, const struct sample *prev,
+			     size_t nprev, double dt, char *buf)
+{
+	size_t i;
+
+	if (!(in->known & DMAHEAP_KNOWN_TOTAL_ALLOCS) || dt <= 0)
+		return "-";
+	for (i = 0; i < nprev; i++) {
+		if (strcmp(prev[i].name, in->name) || !prev[i].known)
+			continue;
+		if (in->total_allocs < prev[i].allocs)
+			return "-";	/* the heap was reloaded */
+		snprintf(buf, 32, "%.1f", (double)(in->total_allocs - prev[i].allocs) / dt);
+		return buf;
+	}
+	return "-";
+}
+
+static void print_stats(const struct dmaheap_info *infos, size_t n, bool bytes,
+			const struct sample *prev, size_t nprev, double dt, bool rates)
+{
+	static const char *const head[] = {
+		"HEAP", "BUFFERS", "IN USE", "PEAK", "CAP", "USED", "ALLOCS",
+		"FAILED", "ALLOCS/S",
+	};
+	char b[8][32];
+	struct table t;
+	size_t i;
+
+	table_init(&t, rates ? 9 : 8, head, 0x1fe);
+	for (i = 0; i < n; i++) {
+		const struct dmaheap_info *in = &infos[i];
+
+		table_add(&t, in->name,
+			  cell_num(in, DMAHEAP_KNOWN_BUFFERS, in->buffers, b[0]),
+			  cell_size(in, DMAHEAP_KNOWN_BYTES, in->bytes, bytes, b[1]),
+			  cell_size(in, DMAHEAP_KNOWN_PEAK_BYTES, in->peak_bytes, bytes, b[2]),
+			  cell_size(in, DMAHEAP_KNOWN_LIMIT_BYTES, in->limit_bytes, bytes, b[3]),
+			  cell_used(in, b[4]),
+			  cell_num(in, DMAHEAP_KNOWN_TOTAL_ALLOCS, in->total_allocs, b[5]),
+			  cell_num(in, DMAHEAP_KNOWN_FAILED_ALLOCS, in->failed_allocs, b[6]),
+			  cell_rate(in, prev, nprev, dt, b[7]));
+	}
+	table_print(&t, stdout);
+	table_free(&t);
+}
+
+static void sleep_for(double seconds)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+static int watch(struct cli *cli, char **names, int nnames, bool bytes,
+		 double interval, unsigned long count)
+{
+	struct sample *prev = NULL, *cur;
+	bool tty = isatty(STDOUT_FILENO);
+	double then = 0, now;
+	size_t nprev = 0, n, i;
+	unsigned long frame;
+	int rc = EXIT_OK;
+
+	for (frame = 0; count == 0 || frame < count; frame++) {
+		struct dmaheap_info *infos;
+		char clock[16];
+		time_t wall;
+
+		if (frame)
+			sleep_for(interval);
+		rc = cli_read_heaps(cli, names, nnames, &infos, &n);
+		if (rc)
+			break;
+		now = cli_now();
+		wall = time(NULL);
+		strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&wall));
+		if (tty)
+			fputs("\033[H\033[2J", stdout);
+		else if (frame)
+			putchar('\n');
+		printf("dmaheap stat  %s  every %.1f s%s\n\n", clock, interval,
+		       tty ? "  (Ctrl-C to quit)" : "");
+		if (n == 0)
+			printf("No DMA-BUF heaps in %s\n", cli->dev_dir);
+		else
+			print_stats(infos, n, bytes, prev, nprev, frame ? now - then : 0,
+				    true);
+		fflush(stdout);
+
+		cur = calloc(n ? n : 1, sizeof(*cur));
+		for (i = 0; cur && i < n; i++) {
+			strcpy(cur[i].name, infos[i].name);
+			cur[i].allocs = infos[i].total_allocs;
+			cur[i].known = infos[i].known & DMAHEAP_KNOWN_TOTAL_ALLOCS;
+		}
+		free(prev);
+		prev = cur;
+		nprev = cur ? n : 0;
+		then = now;
+		dmaheap_list_free(infos, n);
+	}
+	free(prev);
+	return rc;
+}
+
+static int run_stat(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "watch", no_argument, NULL, 'w' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool watching = false, json = false, bytes = false;
+	struct dmaheap_info *infos;
+	unsigned long count = 0;
+	double interval = 1.0;
+	size_t n;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+wi:n:jbh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			watching = true;
+			break;
+		case 'i':
+			if (cli_parse_seconds(optarg, &interval) || interval < 0.05)
+				return cli_usage(&verb_stat,
+						 "bad interval '%s' (seconds, at least 0.05)",
+						 optarg);
+			break;
+		case 'n':
+			if (cli_parse_uint(optarg, 1000000000UL, &count) || count == 0)
+				return cli_usage(&verb_stat, "bad count '%s'", optarg);
+			watching = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'b':
+			bytes = true;
+			break;
+		case 'h':
+			fputs(stat_help, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage(&verb_stat, "bad option");
+		}
+	}
+	if (json && watching)
+		return cli_usage(&verb_stat, "--json takes one snapshot; it does not go with --watch");
+	if (watching)
+		return watch(cli, argv + optind, argc - optind, bytes, interval, count);
+
+	rc = cli_read_heaps(cli, argv + optind, argc - optind, &infos, &n);
+	if (rc)
+		return rc;
+	if (json)
+		cli_print_json(stdout, infos, n, cli->dev_dir);
+	else if (n == 0)
+		printf("No DMA-BUF heaps in %s (are the dmaheap modules loaded?)\n",
+		       cli->dev_dir);
+	else
+		print_stats(infos, n, bytes, NULL, 0, 0, false);
+	dmaheap_list_free(infos, n);
+	return EXIT_OK;
+}
+
+const struct verb verb_stat = { "stat", stat_help, run_stat };

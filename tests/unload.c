@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * unload: heap modules can be removed, but never from under a live buffer.
+ * A buffer pins the module that made it whether it is held by an fd, a
+ * mapping or another driver's import; once the last one goes the module
+ * unloads, its node and sysfs directory disappear, and loading it again
+ * brings them back.  An open heap node does not pin the module: after the
+ * unload, allocating through it fails with ENODEV.  The core module cannot
+ * go while heap modules use it.
+ *
+ * The kernel refuses to unload a module in use (or with dependents) with
+ * EWOULDBLOCK (EAGAIN).  Modules are reloaded from $DMAHEAP_MODDIR with the
+ * parameters in its load-order file; every test leaves them all loaded.
+ */
+#include <sys/syscall.h>
+
+#include "harness.h"
+
+#define MAX_MODULES	16
+
+struct module_entry {
+	char name[64];		/* as in /sys/module */
+	char file[128];		/* as in load-order */
+	char params[256];
+};
+
+/* The modules in load-order; returns how many, or -errno. */
+static int read_load_order(struct module_entry *mods, int max)
+{
+	const char *dir = getenv("DMAHEAP_MODDIR");
+	char path[PATH_MAX], line[512];
+	int n = 0;
+	FILE *f;
+
+	if (!dir)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/load-order", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		char *file = strtok(line, " \t\n"), *rest, *dot, *c;
+		int i, dup = 0;
+
+		if (!file || file[0] == '#')
+			continue;
+		rest = strtok(NULL, "\n");
+		for (i = 0; i < n; i++)
+			dup |= !strcmp(mods[i].file, file);
+		if (dup)
+			continue;
+		snprintf(mods[n].file, sizeof(mods[n].file), "%s", file);
+		snprintf(mods[n].params, sizeof(mods[n].params), "%s",
+			 rest ? rest : "");
+		snprintf(mods[n].name, sizeof(mods[n].name), "%s",
+			 strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
+		dot = strstr(mods[n].name, ".ko");
+		if (dot)
+			*dot = '\0';
+		for (c = mods[n].name; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static bool module_loaded(const char *name)
+{
+	char path[128], state[32];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return !th_read_file(path, state, sizeof(state)) &&
+	       !strcmp(state, "live\n");
+}
+
+static long long module_refcnt(const char *name)
+{
+	char path[128];
+	uint64_t val;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
+	return th_read_u64_path(path, &val) ? -1 : (long long)val;
+}
+
+static int unload_module(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+static int load_module(const struct module_entry *m)
+{
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", getenv("DMAHEAP_MODDIR"),
+		 m->file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, m->params, 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Load, in order, every module of load-order that is not loaded. */
+static int reload_all(const struct module_entry *mods, int n)
+{
+	int i, ret, first = 0;
+
+	for (i = 0; i < n; i++) {
+		if (module_loaded(mods[i].name))
+			continue;
+		ret = load_module(&mods[i]);
+		if (ret && ret != -EEXIST) {
+			TH_LOG("loading %s: %s", mods[i].file, strerror(-ret));
+			first = first ?: ret;
+		}
+	}
+	return first;
+}
+
+static bool node_exists(const struct th_heap *heap)
+{
+	struct stat st;
+
+	return !stat(heap->dev, &st) && S_ISCHR(st.st_mode);
+}
+
+static bool sysfs_exists(const struct th_heap *heap)
+{
+	struct stat st;
+
+	return !stat(heap->sysfs, &st);
+}
+
+FIXTURE(unload) {
+	struct module_entry mods[MAX_MODULES];
+	int nmods;
+	const struct module_entry *owner;
+	size_t len;
+};
+
+/*
+ * Find the module that owns @heap's buffers: the one whose reference count
+ * goes up while a buffer is alive.
+ */
+FIXTURE_SETUP(unload)
+{
+	long long before[MAX_MODULES];
+	int i, fd;
+
+	self->len = TH_MiB;
+	self->nmods = read_load_order(self->mods, MAX_MODULES);
+	if (self->nmods < 0)
+		SKIP("no $DMAHEAP_MODDIR/load-order");
+	ASSERT_EQ(0, reload_all(self->mods, self->nmods));
+
+	for (i = 0; i < self->nmods; i++)
+		before[i] = module_refcnt(self->mods[i].name);
+	fd = th_alloc(heap, self->len);
+	ASSERT_GE(fd, 0);
+	for (i = 0; i < self->nmods; i++) {
+		if (!strcmp(self->mods[i].name, "dmaheap"))
+			continue;
+		if (module_refcnt(self->mods[i].name) == before[i] + 1) {
+			self->owner = &self->mods[i];
+			break;
+		}
+	}
+	close(fd);
+	if (!self->owner)
+		FAIL("no module's refcnt went up while a %s buffer was alive",
+		     heap->name);
+}
+
+FIXTURE_TEARDOWN(unload)
+{
+	if (self->nmods <= 0)
+		return;
+	EXPECT_EQ(0, reload_all(self->mods, self->nmods));
+	EXPECT_TRUE(node_exists(heap));
+}
+
+/* The module goes: its node and sysfs directory go with it, then return. */
+static void unload_and_reload(struct th_fixture_unload *self,
+			      const struct th_heap *heap)
+{
+	struct th_stats st;
+	int fd;
+
+	ASSERT_EQ(0, unload_module(self->owner->name));
+	ASSERT_FALSE(module_loaded(self->owner->name));
+	ASSERT_FALSE(node_exists(heap));
+	ASSERT_FALSE(sysfs_exists(heap));
+
+	ASSERT_EQ(0, load_module(self->owner));
+	ASSERT_TRUE(node_exists(heap));
+	ASSERT_TRUE(sysfs_exists(heap));
+	/* A fresh heap: nothing live, and it allocates. */
+	ASSERT_EQ(0, th_stats_read(heap, &st));
+	ASSERT_EQ(0, st.buffers);
+	ASSERT_EQ(0, st.bytes);
+	fd = th_alloc(heap, self->len);
+	ASSERT_GE(fd, 0);
+	close(fd);
+}
+
+HEAP_TEST_F_TIMEOUT(unload, unload_after_close, 60)
+{
+	int fd = th_alloc(heap, self->len);
+
+	ASSERT_GE(fd, 0);
+	close(fd);
+	unload_and_reload(self, heap);
+}
+
+HEAP_TEST_F_TIMEOUT(unload, unload_refused_while_alive, 60)
+{
+	int fd = th_alloc(heap, self->len), fd2;
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(-EWOULDBLOCK, unload_module(self->owner->name));
+	/* Nothing changed: still loaded, still serving. */
+	ASSERT_TRUE(module_loaded(self->owner->name));
+	ASSERT_TRUE(node_exists(heap));
+	fd2 = th_alloc(heap, self->len);
+	ASSERT_GE(fd2, 0);
+	close(fd2);
+	ASSERT_EQ(-EWOULDBLOCK, unload_module(self->owner->name));
+	close(fd);
+	unload_and_reload(self, heap);
+}
+
+HEAP_TEST_F_TIMEOUT(unload, unload_refused_while_mapped, 60)
+{
+	uint8_t *p;
+	int fd = th_alloc(heap, self->len);
+
+	ASSERT_GE(fd, 0);
+	p = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	memset(p, 0x4b, self->len);
+
+	ASSERT_EQ(-EWOULDBLOCK, unload_module(self->owner->name));
+	ASSERT_TRUE(module_loaded(self->owner->name));
+	ASSERT_EQ(-1, th_find_not(p, self->len, 0x4b));
+	munmap(p, self->len);
+	unload_and_reload(self, heap);
+}
+
+/* Minimal DRM UAPI for a PRIME import into vgem (see prime_vgem.c). */
+struct drm_version_arg {
+	int major, minor, patch;
+	size_t name_len;
+	char *name;
+	size_t date_len;
+	char *date;
+	size_t desc_len;
+	char *desc;
+};
+
+struct drm_prime_handle_arg {
+	uint32_t handle;
+	uint32_t flags;
+	int32_t fd;
+};
+
+struct drm_gem_close_arg {
+	uint32_t handle;
+	uint32_t pad;
+};
+
+#define DRM_IOCTL_VERSION		_IOWR('d', 0x00, struct drm_version_arg)
+#define DRM_IOCTL_GEM_CLOSE		_IOW('d', 0x09, struct drm_gem_close_arg)
+#define DRM_IOCTL_PRIME_FD_TO_HANDLE	_IOWR('d', 0x2e, struct drm_prime_handle_arg)
+
+static int open_vgem(void)
+{
+	int n;
+
+	for (n = 0; n < 64; n++) {
+		struct drm_version_arg v = { 0 };
+		char path[64], name[32] = "";
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", n);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
+			return fd;
+		close(fd);
+	}
+	return -ENODEV;
+}
+
+HEAP_TEST_F_TIMEOUT(unload, unload_refused_while_imported, 60)
+{
+	struct drm_prime_handle_arg imp = { 0 };
+	struct drm_gem_close_arg gc = { 0 };
+	int drm, fd;
+
+	drm = open_vgem();
+	if (drm < 0)
+		SKIP("no vgem device in /dev/dri");
+	fd = th_alloc(heap, self->len);
+	ASSERT_GE(fd, 0);
+	imp.fd = fd;
+	ASSERT_OK(ioctl(drm, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
+	ASSERT_NE(0, imp.handle);
+	close(fd);
+
+	ASSERT_EQ(-EWOULDBLOCK, unload_module(self->owner->name));
+	ASSERT_TRUE(module_loaded(self->owner->name));
+
+	gc.handle = imp.handle;
+	ASSERT_OK(ioctl(drm, DRM_IOCTL_GEM_CLOSE, &gc));
+	close(drm);
+	unload_and_reload(self, heap);
+}
+
+/* An open heap node does not hold the module; it just stops working. */
+HEAP_TEST_F_TIMEOUT(unload, unload_with_open_node, 60)
+{
+	int stale = th_heap_open(heap), fresh;
+
+	ASSERT_GE(stale, 0);
+	ASSERT_EQ(0, unload_module(self->owner->name));
+	ASSERT_FALSE(node_exists(heap));
+	ASSERT_EQ(-ENODEV, th_alloc_fd(stale, self->len, O_RDWR | O_CLOEXEC));
+
+	/* Loading the module again does not revive the old fd. */
+	ASSERT_EQ(0, load_module(self->owner));
+	ASSERT_EQ(-ENODEV, th_alloc_fd(stale, self->len, O_RDWR | O_CLOEXEC));
+	fresh = th_heap_open(heap);
+	ASSERT_GE(fresh, 0);
+	ASSERT_EQ(-ENODEV, th_alloc_fd(stale, self->len, O_RDWR | O_CLOEXEC));
+	{
+		int fd = th_alloc_fd(fresh, self->len, O_RDWR | O_CLOEXEC);
+
+		ASSERT_GE(fd, 0);
+		close(fd);
+	}
+	close(fresh);
+	close(stale);
+}
+
+/* Register and unregister repeatedly, with buffers in between. */
+HEAP_TEST_F_TIMEOUT(unload, unload_reload_cycles, 120)
+{
+	int i;
+
+	for (i = 0; i < 5; i++)
+		unload_and_reload(self, heap);
+}
+
+/* The core stays while heap modules depend on it. */
+TEST(unload_core_refused)
+{
+	struct module_entry mods[MAX_MODULES];
+	int n = read_load_order(mods, MAX_MODULES), i, heaps = 0;
+
+	if (n < 0)
+		SKIP("no $DMAHEAP_MODDIR/load-order");
+	for (i = 0; i < n; i++)
+		heaps += strcmp(mods[i].name, "dmaheap") &&
+			 module_loaded(mods[i].name);
+	if (!module_loaded("dmaheap") || !heaps)
+		SKIP("the core or its heap modules are not loaded");
+	ASSERT_EQ(-EWOULDBLOCK, unload_module("dmaheap"));
+	ASSERT_TRUE(module_loaded("dmaheap"));
+	EXPECT_EQ(0, reload_all(mods, n));
+}

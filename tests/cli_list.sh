@@ -1,0 +1,119 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# In-VM tests of "dmaheap list" and "dmaheap stat": every heap node shows
+# up, the numbers are the ones in sysfs and follow a live buffer, JSON for
+# scripts, and stat --watch refreshing.  TAP output; runs under busybox sh.
+
+DEV=/dev/dma_heap
+SYS=/sys/class/dmaheap
+TMP=$(mktemp -d /tmp/cli_list.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+n=0 pass=0 fail=0 skip=0
+failed=0
+begin() { failed=0; }
+bad() { echo "# $*"; failed=1; }
+end() {
+	n=$((n + 1))
+	if [ $failed -eq 0 ]; then pass=$((pass + 1)); echo "ok $n $1"
+	else fail=$((fail + 1)); echo "not ok $n $1"; fi
+}
+skip() { n=$((n + 1)); skip=$((skip + 1)); echo "ok $n $1 # SKIP $2"; }
+run() {
+	want=$1
+	shift
+	"$@" >"$TMP/out" 2>&1
+	rc=$?
+	if [ $rc -ne "$want" ]; then
+		bad "'$*' exited $rc, expected $want"
+		sed 's/^/#   /' "$TMP/out"
+	fi
+}
+has() { grep -q -- "$1" "$TMP/out" || { bad "output lacks '$1'"; sed 's/^/#   /' "$TMP/out"; }; }
+
+echo "TAP version 13"
+heaps=$(ls "$DEV" 2>/dev/null)
+
+begin
+run 0 dmaheap list
+if [ -z "$heaps" ]; then
+	has "No DMA-BUF heaps in /dev/dma_heap"
+else
+	has "^HEAP  *MEMORY  *LAYOUT  *BUFFERS  *IN USE  *PEAK  *CAP  *PROPERTIES$"
+	for h in $heaps; do
+		has "^$h  "
+	done
+	[ "$(wc -l < "$TMP/out")" -eq $(($(echo "$heaps" | wc -l) + 1)) ] ||
+		bad "list shows another number of heaps than $DEV holds"
+fi
+sed "s/^/# /" "$TMP/out"
+end list_every_heap
+
+begin
+run 0 dmaheap list --json --bytes
+has '^{$'
+has '"heaps": \['
+for h in $heaps; do
+	has "\"name\": \"$h\""
+	has "\"node\": \"$DEV/$h\""
+	if [ -r "$SYS/$h/limit_bytes" ]; then
+		has "\"limit_bytes\": $(cat "$SYS/$h/limit_bytes")"
+		has '"statistics": true'
+		if [ "$(cat "$SYS/$h/uncached")" = 1 ]; then has '"uncached": true'; fi
+	fi
+done
+end list_json
+
+if [ -z "$heaps" ]; then
+	skip list_follows_buffer "no dma-buf heaps"
+	skip stat_every_heap "no dma-buf heaps"
+	skip stat_watch_refreshes "no dma-buf heaps"
+else
+	h=system
+	[ -c "$DEV/system" ] || h=$(echo "$heaps" | head -n 1)
+	if [ -r "$SYS/$h/buffers" ]; then
+		begin
+		b0=$(cat "$SYS/$h/buffers")
+		# A buffer held by one process shows up in the other's list.
+		run 0 dmaheap alloc --quiet --exec "dmaheap list --bytes $h" "$h" 3M
+		bytes=$(awk -v h="$h" '$1 == h { print $5 }' "$TMP/out")
+		buffers=$(awk -v h="$h" '$1 == h { print $4 }' "$TMP/out")
+		[ "$buffers" = $((b0 + 1)) ] || bad "buffers $buffers, expected $((b0 + 1))"
+		[ "$bytes" -ge 3145728 ] 2>/dev/null || bad "bytes '$bytes' below 3 MiB"
+		end list_follows_buffer
+	else
+		skip list_follows_buffer "heap '$h' has no statistics"
+	fi
+
+	begin
+	run 0 dmaheap stat
+	has "^HEAP  *BUFFERS  *IN USE  *PEAK  *CAP  *USED  *ALLOCS  *FAILED$"
+	for x in $heaps; do
+		if [ -r "$SYS/$x/total_allocs" ]; then
+			has "^$x .* $(cat "$SYS/$x/total_allocs")  *$(cat "$SYS/$x/failed_allocs")$"
+		else
+			has "^$x  *-  *-"
+		fi
+	done
+	sed "s/^/# /" "$TMP/out"
+	run 3 dmaheap stat no-such-heap
+	has "no heap named 'no-such-heap'"
+	end stat_every_heap
+
+	begin
+	# Allocations made during the watch show in the ALLOCS/S column.
+	( sleep 0.5; for i in 1 2 3 4 5; do dmaheap alloc --quiet --hold 0 "$h" 4K; done ) &
+	run 0 dmaheap stat --watch --count 3 --interval 1 "$h"
+	wait
+	[ "$(grep -c '^dmaheap stat ' "$TMP/out")" -eq 3 ] || bad "not 3 refreshes"
+	has "ALLOCS/S$"
+	if [ -r "$SYS/$h/total_allocs" ]; then
+		rates=$(awk -v h="$h" '$1 == h { print $NF }' "$TMP/out" | tail -n 2)
+		echo "$rates" | grep -q '^[1-9]' || bad "no allocation rate seen: $rates"
+	fi
+	end stat_watch_refreshes
+fi
+
+echo "1..$n"
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]

@@ -10,9 +10,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/highmem.h>
+#include <linux/iommu.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -96,6 +98,29 @@ static void dmaheap_buffer_detach(struct dma_buf *dmabuf,
 	kfree(a);
 }
 
+/*
+ * Can @dev address every page of @sgt?  Behind a translating IOMMU it can.
+ * Without one it sees bus addresses, and a page beyond its DMA mask would
+ * make dma-direct warn and fail (or bounce through swiotlb, which is no
+ * use for a buffer that stays mapped while the device works on it).  Such
+ * a mapping is refused quietly with -EIO instead.
+ */
+static bool dmaheap_dev_reaches(struct device *dev, const struct sg_table *sgt)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if ((domain && (domain->type & __IOMMU_DOMAIN_PAGING)) ||
+	    !dev->dma_mask)
+		return true;
+	for_each_sgtable_sg(sgt, sg, i)
+		if (!dma_capable(dev, phys_to_dma(dev, sg_phys(sg)),
+				 sg->length, true))
+			return false;
+	return true;
+}
+
 static struct sg_table *
 dmaheap_buffer_map(struct dma_buf_attachment *attachment,
 		   enum dma_data_direction dir)
@@ -105,6 +130,8 @@ dmaheap_buffer_map(struct dma_buf_attachment *attachment,
 	unsigned long attrs = buf->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
 	int ret;
 
+	if (!dmaheap_dev_reaches(a->dev, &a->sgt))
+		return ERR_PTR(-EIO);
 	ret = dma_map_sgtable(a->dev, &a->sgt, dir, attrs);
 	if (ret)
 		return ERR_PTR(ret);

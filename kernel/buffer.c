@@ -32,12 +32,15 @@
  *		while @mapped.
  * @list:	Entry in dmaheap_buffer::attachments.
  * @mapped:	Set between map and unmap; protected by the buffer's lock.
+ * @dir:	Direction of the current mapping; CPU-access syncs use it, as
+ *		the DMA API requires syncs to match the mapping.
  */
 struct dmaheap_attachment {
 	struct device *dev;
 	struct sg_table sgt;
 	struct list_head list;
 	bool mapped;
+	enum dma_data_direction dir;
 };
 
 static int dmaheap_copy_sgt(struct sg_table *dst, const struct sg_table *src)
@@ -138,6 +141,7 @@ dmaheap_buffer_map(struct dma_buf_attachment *attachment,
 
 	mutex_lock(&buf->lock);
 	a->mapped = true;
+	a->dir = dir;
 	mutex_unlock(&buf->lock);
 	return &a->sgt;
 }
@@ -160,7 +164,8 @@ static void dmaheap_buffer_unmap(struct dma_buf_attachment *attachment,
 /*
  * Write-combined buffers have no CPU cache lines to maintain; for cached
  * ones, hand ownership to the CPU (or back to the devices) for every device
- * that has the buffer mapped, and for the kernel mapping if there is one.
+ * that has the buffer mapped, in the direction it mapped it, and for the
+ * kernel mapping if there is one.
  */
 static int dmaheap_buffer_begin_cpu_access(struct dma_buf *dmabuf,
 					   enum dma_data_direction dir)
@@ -176,7 +181,7 @@ static int dmaheap_buffer_begin_cpu_access(struct dma_buf *dmabuf,
 		invalidate_kernel_vmap_range(buf->vaddr, buf->len);
 	list_for_each_entry(a, &buf->attachments, list)
 		if (a->mapped)
-			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
+			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, a->dir);
 	mutex_unlock(&buf->lock);
 	return 0;
 }
@@ -195,7 +200,7 @@ static int dmaheap_buffer_end_cpu_access(struct dma_buf *dmabuf,
 		flush_kernel_vmap_range(buf->vaddr, buf->len);
 	list_for_each_entry(a, &buf->attachments, list)
 		if (a->mapped)
-			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, a->dir);
 	mutex_unlock(&buf->lock);
 	return 0;
 }

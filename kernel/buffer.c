@@ -230,24 +230,39 @@ static int dmaheap_buffer_mmap(struct dma_buf *dmabuf,
 		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
 
 	for_each_sgtable_sg(&buf->sgt, sg, i) {
-		unsigned long chunk;
-
 		if (skip >= sg->length) {
 			skip -= sg->length;
 			continue;
 		}
-		chunk = min_t(unsigned long, sg->length - skip,
-			      vma->vm_end - addr);
-		ret = remap_pfn_range(vma, addr,
-				      page_to_pfn(sg_page(sg)) +
-				      ((sg->offset + skip) >> PAGE_SHIFT),
-				      chunk, vma->vm_page_prot);
-		if (ret)
-			return ret;
-		addr += chunk;
-		skip = 0;
+		while (skip < sg->length && addr < vma->vm_end) {
+			unsigned long chunk = min_t(unsigned long,
+						    sg->length - skip,
+						    vma->vm_end - addr);
+
+			/*
+			 * When one call covers the whole VMA, x86 PAT
+			 * reserves a memory type for all of it and cannot
+			 * release part of that after a partial munmap() or
+			 * mremap() ("freeing invalid memtype" for memory
+			 * outside System RAM, such as a carveout).  Mapping
+			 * the first page on its own keeps multi-page VMAs on
+			 * PAT's per-page lookup path, which reserves nothing.
+			 */
+			if (addr == vma->vm_start && chunk > PAGE_SIZE &&
+			    chunk == vma->vm_end - vma->vm_start)
+				chunk = PAGE_SIZE;
+			ret = remap_pfn_range(vma, addr,
+					      page_to_pfn(sg_page(sg)) +
+					      ((sg->offset + skip) >> PAGE_SHIFT),
+					      chunk, vma->vm_page_prot);
+			if (ret)
+				return ret;
+			addr += chunk;
+			skip += chunk;
+		}
 		if (addr >= vma->vm_end)
 			break;
+		skip = 0;
 	}
 	return 0;
 }

@@ -7,6 +7,11 @@
  * tried without reclaim so that a busy system falls back to small pages
  * instead of stalling; single pages may reclaim but never wake the OOM
  * killer, so an unsatisfiable request ends in -ENOMEM.
+ *
+ * system_uncached_heap.c builds this file a second time, with
+ * SYSTEM_HEAP_UNCACHED defined, as the "system-uncached" heap: the same
+ * pages, mapped write-combined.  That variant supplies the hooks declared
+ * below; for this heap they do nothing.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,13 +29,57 @@
 #include <dmaheap/compat.h>
 #include <dmaheap/heap.h>
 
+#ifdef SYSTEM_HEAP_UNCACHED
+#define SYSTEM_HEAP_NAME	"system-uncached"
+/* The kernel mapping of every page changes type, so it needs one. */
+#define SYSTEM_HEAP_GFP		GFP_USER
+#define SYSTEM_HEAP_PROPS	DMAHEAP_PROP_UNCACHED
+#define SYSTEM_HEAP_DESC	"write-combined zeroed pages from the page allocator"
+#else
+#define SYSTEM_HEAP_NAME	"system"
+#define SYSTEM_HEAP_GFP		GFP_HIGHUSER
+#define SYSTEM_HEAP_PROPS	0
+#define SYSTEM_HEAP_DESC	"zeroed pages from the page allocator"
+#endif
+
 /**
  * struct system_heap_buffer - a system heap buffer
  * @buf: the common part, handed to the shared exporter
+ * @pages: system-uncached: every page of the buffer, for the page
+ *	attribute calls at allocation and free
+ * @npages: system-uncached: number of entries in @pages
  */
 struct system_heap_buffer {
 	struct dmaheap_buffer buf;
+	struct page **pages;
+	unsigned int npages;
 };
+
+#ifdef SYSTEM_HEAP_UNCACHED
+static int system_heap_variant_init(void);
+static int system_heap_prepare(struct system_heap_buffer *buffer);
+static int system_heap_restore(struct system_heap_buffer *buffer);
+#else
+static inline int system_heap_variant_init(void)
+{
+	return 0;
+}
+
+/*
+ * Called once the sg_table is complete, before export.  Whether it succeeds
+ * or fails, system_heap_restore() runs before the pages are freed.
+ */
+static inline int system_heap_prepare(struct system_heap_buffer *buffer)
+{
+	return 0;
+}
+
+/* Called before the pages go back; on failure they are leaked instead. */
+static inline int system_heap_restore(struct system_heap_buffer *buffer)
+{
+	return 0;
+}
+#endif
 
 struct system_heap_order {
 	unsigned int order;
@@ -39,15 +88,15 @@ struct system_heap_order {
 
 /* Largest first; each order is given up for good once it fails. */
 static const struct system_heap_order system_heap_orders[] = {
-	{ 8, (GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY) &
+	{ 8, (SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY) &
 	     ~__GFP_RECLAIM },
-	{ 4, GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY },
-	{ 0, GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL },
+	{ 4, SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY },
+	{ 0, SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL },
 };
 
-static char *name = "system";
+static char *name = SYSTEM_HEAP_NAME;
 module_param(name, charp, 0444);
-MODULE_PARM_DESC(name, "Heap node name under /dev/dma_heap (default \"system\")");
+MODULE_PARM_DESC(name, "Heap node name under /dev/dma_heap (default \"" SYSTEM_HEAP_NAME "\")");
 
 static struct dmaheap *system_heap;
 
@@ -68,8 +117,9 @@ static void system_heap_free(struct dmaheap_buffer *dbuf)
 	struct scatterlist *sg;
 	unsigned int i;
 
-	for_each_sgtable_sg(&dbuf->sgt, sg, i)
-		__free_pages(sg_page(sg), get_order(sg->length));
+	if (!system_heap_restore(buffer))
+		for_each_sgtable_sg(&dbuf->sgt, sg, i)
+			__free_pages(sg_page(sg), get_order(sg->length));
 	sg_free_table(&dbuf->sgt);
 	kfree(buffer);
 }
@@ -150,16 +200,24 @@ static struct dma_buf *system_heap_allocate(struct dmaheap *heap, size_t len,
 		sg = sg_next(sg);
 	}
 
+	/* On failure restore() still decides whether the pages can go back. */
+	ret = system_heap_prepare(buffer);
+	if (ret)
+		goto restore_pages;
+
 	dmabuf = dmaheap_buffer_export(&buffer->buf, fd_flags);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
-		goto free_table;
+		goto restore_pages;
 	}
 	return dmabuf;
 
-free_table:
+restore_pages:
+	if (system_heap_restore(buffer))
+		goto free_table;
 	for_each_sgtable_sg(&buffer->buf.sgt, sg, i)
 		__free_pages(sg_page(sg), get_order(sg->length));
+free_table:
 	sg_free_table(&buffer->buf.sgt);
 free_pages:
 	system_heap_free_pages(&pages);
@@ -176,8 +234,13 @@ static int __init system_heap_init(void)
 	struct dmaheap_info info = {
 		.name = name,
 		.ops = &system_heap_ops,
+		.props = SYSTEM_HEAP_PROPS,
 	};
+	int ret;
 
+	ret = system_heap_variant_init();
+	if (ret)
+		return ret;
 	system_heap = dmaheap_register(&info);
 	return PTR_ERR_OR_ZERO(system_heap);
 }
@@ -190,7 +253,7 @@ static void __exit system_heap_exit(void)
 module_init(system_heap_init);
 module_exit(system_heap_exit);
 
-MODULE_DESCRIPTION("dmaheap system heap: zeroed pages from the page allocator");
+MODULE_DESCRIPTION("dmaheap " SYSTEM_HEAP_NAME " heap: " SYSTEM_HEAP_DESC);
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(DMAHEAP_NS(DMAHEAP));
 MODULE_IMPORT_NS(DMAHEAP_NS(DMA_BUF));

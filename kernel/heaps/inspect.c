@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmaheap_inspect: a test-only window into dma-bufs (see dmaheap_inspect.h).
+ *
+ * Not loaded by default and not meant for production systems: the heap
+ * tests load it when they need to prove a property userspace cannot see,
+ * such as physical contiguity or the cache type of a mapping.  It only uses
+ * the importer side of the dma-buf API, so it works on any exporter; the
+ * cache-type queries read x86 page tables and fail with -EOPNOTSUPP
+ * elsewhere.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/iosys-map.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pgtable.h>
+#include <linux/platform_device.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <dmaheap/compat.h>
+
+#include "dmaheap_inspect.h"
+
+/* The device that attaches to buffers: DMA-capable, never translated. */
+static struct platform_device *inspect_pdev;
+
+/* Attach, map and report ----------------------------------------------------- */
+
+/**
+ * struct inspect_mapping - a dma-buf mapped for the inspector's device
+ * @dmabuf:	The buffer, with a reference held.
+ * @attach:	The attachment of inspect_pdev.
+ * @sgt:	The mapped table.
+ */
+struct inspect_mapping {
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+};
+
+static struct sg_table *inspect_map_attachment(struct dma_buf_attachment *a)
+{
+#ifdef HAVE_DMA_BUF_MAP_ATTACHMENT_UNLOCKED
+	return dma_buf_map_attachment_unlocked(a, DMA_BIDIRECTIONAL);
+#else
+	return dma_buf_map_attachment(a, DMA_BIDIRECTIONAL);
+#endif
+}
+
+static void inspect_unmap_attachment(struct dma_buf_attachment *a,
+				     struct sg_table *sgt)
+{
+#ifdef HAVE_DMA_BUF_MAP_ATTACHMENT_UNLOCKED
+	dma_buf_unmap_attachment_unlocked(a, sgt, DMA_BIDIRECTIONAL);
+#else
+	dma_buf_unmap_attachment(a, sgt, DMA_BIDIRECTIONAL);
+#endif
+}
+
+static int inspect_map(int fd, struct inspect_mapping *m)
+{
+	int ret;
+
+	m->dmabuf = dma_buf_get(fd);
+	if (IS_ERR(m->dmabuf))
+		return PTR_ERR(m->dmabuf);
+	m->attach = dma_buf_attach(m->dmabuf, &inspect_pdev->dev);
+	if (IS_ERR(m->attach)) {
+		ret = PTR_ERR(m->attach);
+		goto put_dmabuf;
+	}
+	m->sgt = inspect_map_attachment(m->attach);
+	if (IS_ERR(m->sgt)) {
+		ret = PTR_ERR(m->sgt);
+		goto detach;
+	}
+	return 0;
+
+detach:
+	dma_buf_detach(m->dmabuf, m->attach);
+put_dmabuf:
+	dma_buf_put(m->dmabuf);
+	return ret;
+}
+
+static void inspect_unmap(struct inspect_mapping *m)
+{
+	inspect_unmap_attachment(m->attach, m->sgt);
+	dma_buf_detach(m->dmabuf, m->attach);
+	dma_buf_put(m->dmabuf);
+}
+
+/* Write segment @idx to userspace if the caller made room for it. */
+static int inspect_emit(struct dmaheap_inspect_segment __user *out, u32 max,
+			u32 idx, const struct dmaheap_inspect_segment *seg)
+{
+	if (idx >= max)
+		return 0;
+	return copy_to_user(&out[idx], seg, sizeof(*seg)) ? -EFAULT : 0;
+}
+
+static long inspect_segments(void __user *uarg)
+{
+	struct dmaheap_inspect_segments arg;
+	struct dmaheap_inspect_segment seg = { 0 };
+	struct dmaheap_inspect_segment __user *out;
+	struct inspect_mapping m;
+	struct scatterlist *sg;
+	unsigned int i;
+	u32 count = 0;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags)
+		return -EINVAL;
+	out = u64_to_user_ptr(arg.segs);
+	ret = inspect_map(arg.fd, &m);
+	if (ret)
+		return ret;
+
+	/* Walk the CPU entries; the DMA side matches them while i < nents. */
+	for_each_sgtable_sg(m.sgt, sg, i) {
+		u64 phys = sg_page(sg) ? page_to_phys(sg_page(sg)) + sg->offset :
+			   ~0ULL;
+		u64 dma = i < m.sgt->nents ? sg_dma_address(sg) : ~0ULL;
+
+		if (count && phys != ~0ULL && seg.phys + seg.len == phys &&
+		    seg.dma + seg.len == dma) {
+			seg.len += sg->length;
+			continue;
+		}
+		if (count) {
+			ret = inspect_emit(out, arg.max, count - 1, &seg);
+			if (ret)
+				goto unmap;
+		}
+		seg.phys = phys;
+		seg.dma = dma;
+		seg.len = sg->length;
+		count++;
+	}
+	if (count) {
+		ret = inspect_emit(out, arg.max, count - 1, &seg);
+		if (ret)
+			goto unmap;
+	}
+	arg.count = count;
+	arg.size = m.dmabuf->size;
+	if (copy_to_user(uarg, &arg, sizeof(arg)))
+		ret = -EFAULT;
+unmap:
+	inspect_unmap(&m);
+	return ret;
+}
+
+/* Cache types (x86) ----------------------------------------------------------- */
+
+#ifdef CONFIG_X86
+static u32 inspect_bits_type(pgprotval_t bits)
+{
+	static const struct {
+		enum page_cache_mode pcm;
+		u32 type;
+	} modes[] = {
+		{ _PAGE_CACHE_MODE_WB, DMAHEAP_CACHE_WB },
+		{ _PAGE_CACHE_MODE_WC, DMAHEAP_CACHE_WC },
+		{ _PAGE_CACHE_MODE_UC_MINUS, DMAHEAP_CACHE_UC_MINUS },
+		{ _PAGE_CACHE_MODE_UC, DMAHEAP_CACHE_UC },
+		{ _PAGE_CACHE_MODE_WT, DMAHEAP_CACHE_WT },
+		{ _PAGE_CACHE_MODE_WP, DMAHEAP_CACHE_WP },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(modes); i++)
+		if ((cachemode2protval(modes[i].pcm) & _PAGE_CACHE_MASK) == bits)
+			return modes[i].type;
+	return DMAHEAP_CACHE_UNKNOWN;
+}
+
+/* Type of a page table entry at @level (large entries keep PAT elsewhere). */
+static u32 inspect_entry_type(pgprotval_t val, unsigned int level)
+{
+	if (!(val & _PAGE_PRESENT))
+		return DMAHEAP_CACHE_NONE;
+	if (level != PG_LEVEL_4K)
+		val = protval_large_2_4k(val);
+	return inspect_bits_type(val & _PAGE_CACHE_MASK);
+}
+
+static u32 inspect_kernel_type(unsigned long addr)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address(addr, &level);
+
+	return pte ? inspect_entry_type(pte_val(*pte), level) :
+		     DMAHEAP_CACHE_NONE;
+}
+
+/* Walk @mm's page tables for @addr; the caller holds the mmap lock. */
+static u32 inspect_user_type(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+	pte_t *ptep;
+	pteval_t val;
+
+	pgd = pgd_offset(mm, addr);
+	if (pgd_none(*pgd))
+		return DMAHEAP_CACHE_NONE;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d))
+		return DMAHEAP_CACHE_NONE;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud))
+		return DMAHEAP_CACHE_NONE;
+	if (pud_leaf(*pud))
+		return inspect_entry_type(pud_val(*pud), PG_LEVEL_1G);
+	pmd = pmd_offset(pud, addr);
+	if (pmd_none(*pmd))
+		return DMAHEAP_CACHE_NONE;
+	if (pmd_leaf(*pmd))
+		return inspect_entry_type(pmd_val(*pmd), PG_LEVEL_2M);
+	/*
+	 * x86-64 keeps page tables in the linear mapping, so the kernel
+	 * helper reaches user tables too (pte_offset_map() is not exported
+	 * everywhere).  Under the mmap lock this VM_PFNMAP mapping's tables
+	 * stay put.
+	 */
+	ptep = pte_offset_kernel(pmd, addr);
+	val = pte_val(ptep_get(ptep));
+	return inspect_entry_type(val, PG_LEVEL_4K);
+}
+
+/* Fold one more page's type into *@acc (NONE before the first page). */
+static void inspect_fold(u32 *acc, u32 type, bool *first)
+{
+	if (*first)
+		*acc = type;
+	else if (*acc != type)
+		*acc = DMAHEAP_CACHE_MIXED;
+	*first = false;
+}
+
+static u32 inspect_linear_pages(struct sg_table *sgt)
+{
+	struct sg_page_iter piter;
+	u32 acc = DMAHEAP_CACHE_NONE;
+	bool first = true;
+
+	for_each_sgtable_page(sgt, &piter, 0) {
+		struct page *page = sg_page_iter_page(&piter);
+
+		if (PageHighMem(page))
+			inspect_fold(&acc, DMAHEAP_CACHE_NONE, &first);
+		else
+			inspect_fold(&acc, inspect_kernel_type((unsigned long)
+						page_address(page)), &first);
+	}
+	return acc;
+}
+
+static int inspect_vmap_type(struct dma_buf *dmabuf, u32 *type)
+{
+	struct iosys_map map;
+	unsigned long off;
+	bool first = true;
+	int ret;
+
+	/* Newer kernels want the reservation lock held; older ones ignore it. */
+	ret = dma_resv_lock(dmabuf->resv, NULL);
+	if (ret)
+		return ret;
+	ret = dma_buf_vmap(dmabuf, &map);
+	if (ret)
+		goto unlock;
+	*type = DMAHEAP_CACHE_NONE;
+	if (map.is_iomem) {
+		*type = DMAHEAP_CACHE_UNKNOWN;
+	} else {
+		for (off = 0; off < dmabuf->size; off += PAGE_SIZE)
+			inspect_fold(type, inspect_kernel_type((unsigned long)
+						map.vaddr + off), &first);
+	}
+	dma_buf_vunmap(dmabuf, &map);
+unlock:
+	dma_resv_unlock(dmabuf->resv);
+	return ret;
+}
+
+static int inspect_user_mapping(struct dma_buf *dmabuf, unsigned long uaddr,
+				u32 *type)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	mmap_read_lock(mm);
+	vma = find_vma(mm, uaddr);
+	/* The address must lie in a mapping of this very buffer. */
+	if (!vma || uaddr < vma->vm_start || vma->vm_file != dmabuf->file)
+		ret = -EINVAL;
+	else
+		*type = inspect_user_type(mm, uaddr);
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+static long inspect_caching(void __user *uarg)
+{
+	struct dmaheap_inspect_caching arg;
+	struct inspect_mapping m;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.pad)
+		return -EINVAL;
+	ret = inspect_map(arg.fd, &m);
+	if (ret)
+		return ret;
+
+	arg.user = DMAHEAP_CACHE_NONE;
+	if (arg.uaddr) {
+		ret = inspect_user_mapping(m.dmabuf, arg.uaddr, &arg.user);
+		if (ret)
+			goto unmap;
+	}
+	arg.linear = inspect_linear_pages(m.sgt);
+	ret = inspect_vmap_type(m.dmabuf, &arg.vmap);
+	if (ret)
+		goto unmap;
+	if (copy_to_user(uarg, &arg, sizeof(arg)))
+		ret = -EFAULT;
+unmap:
+	inspect_unmap(&m);
+	return ret;
+}
+
+static long inspect_linear(void __user *uarg)
+{
+	struct dmaheap_inspect_linear arg;
+	unsigned long pfn, end;
+	bool first = true;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.pad || !arg.len || arg.len > SZ_1G ||
+	    !PAGE_ALIGNED(arg.phys) || !PAGE_ALIGNED(arg.len) ||
+	    arg.phys + arg.len < arg.phys)
+		return -EINVAL;
+
+	arg.type = DMAHEAP_CACHE_NONE;
+	end = PHYS_PFN(arg.phys + arg.len);
+	for (pfn = PHYS_PFN(arg.phys); pfn < end; pfn++) {
+		struct page *page = pfn_valid(pfn) ? pfn_to_page(pfn) : NULL;
+
+		if (!page || PageHighMem(page))
+			inspect_fold(&arg.type, DMAHEAP_CACHE_NONE, &first);
+		else
+			inspect_fold(&arg.type, inspect_kernel_type((unsigned long)
+						page_address(page)), &first);
+		cond_resched();
+	}
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+#else
+static long inspect_caching(void __user *uarg)
+{
+	return -EOPNOTSUPP;
+}
+
+static long inspect_linear(void __user *uarg)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
+static long inspect_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	/* Physical addresses are not for everyone. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	switch (cmd) {
+	case DMAHEAP_INSPECT_IOC_SEGMENTS:
+		return inspect_segments(uarg);
+	case DMAHEAP_INSPECT_IOC_CACHING:
+		return inspect_caching(uarg);
+	case DMAHEAP_INSPECT_IOC_LINEAR:
+		return inspect_linear(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations inspect_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= inspect_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+static struct miscdevice inspect_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "dmaheap_inspect",
+	.fops	= &inspect_fops,
+	.mode	= 0600,
+};
+
+static int __init inspect_init(void)
+{
+	int ret;
+
+	inspect_pdev = platform_device_register_simple("dmaheap_inspect",
+						       PLATFORM_DEVID_NONE,
+						       NULL, 0);
+	if (IS_ERR(inspect_pdev))
+		return PTR_ERR(inspect_pdev);
+	ret = dma_set_mask_and_coherent(&inspect_pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto unregister_pdev;
+	ret = misc_register(&inspect_misc);
+	if (ret)
+		goto unregister_pdev;
+	return 0;
+
+unregister_pdev:
+	platform_device_unregister(inspect_pdev);
+	return ret;
+}
+
+static void __exit inspect_exit(void)
+{
+	misc_deregister(&inspect_misc);
+	platform_device_unregister(inspect_pdev);
+}
+
+module_init(inspect_init);
+module_exit(inspect_exit);
+
+MODULE_DESCRIPTION("dmaheap test helper: physical layout and cache types of dma-bufs");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMAHEAP_NS(DMA_BUF));

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmaheap: a bitmap allocator over one range of page frames.
+ *
+ * This object is linked into more than one heap module, so it prints
+ * nothing itself and keeps no global state.
+ */
+#define pr_fmt(fmt) "dmaheap: " fmt
+
+#include <linux/bitmap.h>
+#include <linux/bitops.h>
+#include <linux/err.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+
+#include "pfn_range.h"
+
+/* Longest sg entry we build: 1 GiB fits an entry's unsigned int length. */
+#define PFN_RANGE_SG_MAX_PAGES	(1UL << (30 - PAGE_SHIFT))
+
+/**
+ * pfn_range_init() - start managing a range of page frames
+ * @r: the range
+ * @base_pfn: first page frame
+ * @npages: number of page frames, at least 1
+ * @align_max: largest alignment order applied to requests
+ *
+ * Return: 0, -EINVAL for an empty range or an alignment order too large,
+ * or -ENOMEM.
+ */
+int pfn_range_init(struct pfn_range *r, unsigned long base_pfn,
+		   unsigned long npages, unsigned int align_max)
+{
+	if (!npages || align_max >= BITS_PER_LONG - 1)
+		return -EINVAL;
+	r->bitmap = bitmap_zalloc(npages, GFP_KERNEL);
+	if (!r->bitmap)
+		return -ENOMEM;
+	r->base_pfn = base_pfn;
+	r->npages = npages;
+	r->align_max = align_max;
+	r->free = npages;
+	mutex_init(&r->lock);
+	return 0;
+}
+
+/**
+ * pfn_range_destroy() - stop managing a range
+ * @r: the range; every allocation must have been freed
+ */
+void pfn_range_destroy(struct pfn_range *r)
+{
+	WARN_ON(r->free != r->npages);
+	bitmap_free(r->bitmap);
+	r->bitmap = NULL;
+	mutex_destroy(&r->lock);
+}
+
+/**
+ * pfn_range_align_order() - alignment order of a request
+ * @npages: request size in pages, at least 1
+ * @align_max: cap on the order
+ *
+ * Return: the order of @npages (rounded up to a power of two), at most
+ * @align_max.
+ */
+unsigned int pfn_range_align_order(unsigned long npages,
+				   unsigned int align_max)
+{
+	unsigned int order = npages > 1 ? order_base_2(npages) : 0;
+
+	return min(order, align_max);
+}
+
+/**
+ * pfn_range_alloc() - take @npages page frames out of the range
+ * @r: the range
+ * @npages: number of page frames, at least 1
+ *
+ * The frames are aligned as pfn_range_align_order() says, the first fit
+ * from the start of the range.
+ *
+ * Return: the first page frame, or -ENOMEM when no free span fits.
+ */
+long pfn_range_alloc(struct pfn_range *r, unsigned long npages)
+{
+	unsigned long mask, idx;
+
+	if (!npages || npages > r->npages || npages > UINT_MAX)
+		return -ENOMEM;
+	mask = (1UL << pfn_range_align_order(npages, r->align_max)) - 1;
+
+	mutex_lock(&r->lock);
+	idx = bitmap_find_next_zero_area_off(r->bitmap, r->npages, 0, npages,
+					     mask, r->base_pfn & mask);
+	if (idx > r->npages - npages) {
+		mutex_unlock(&r->lock);
+		return -ENOMEM;
+	}
+	bitmap_set(r->bitmap, idx, npages);
+	r->free -= npages;
+	mutex_unlock(&r->lock);
+	return r->base_pfn + idx;
+}
+
+/**
+ * pfn_range_free() - give page frames back to the range
+ * @r: the range
+ * @pfn: first page frame, as returned by pfn_range_alloc()
+ * @npages: the size passed to pfn_range_alloc()
+ */
+void pfn_range_free(struct pfn_range *r, unsigned long pfn,
+		    unsigned long npages)
+{
+	unsigned long idx = pfn - r->base_pfn;
+
+	if (WARN_ON(pfn < r->base_pfn || idx >= r->npages ||
+		    npages > r->npages - idx))
+		return;
+	mutex_lock(&r->lock);
+	/* Freeing frames that are not allocated would corrupt @free. */
+	if (!WARN_ON(find_next_zero_bit(r->bitmap, idx + npages, idx) <
+		     idx + npages)) {
+		bitmap_clear(r->bitmap, idx, npages);
+		r->free += npages;
+	}
+	mutex_unlock(&r->lock);
+}
+
+/**
+ * pfn_run_largest_alloc() - largest request that fits a free run
+ * @start_pfn: first free page frame of the run
+ * @end_pfn: one past the last free page frame
+ * @align_max: cap on the alignment order
+ *
+ * A request of n pages needs its first frame aligned to
+ * 2^min(order(n), @align_max).  For each order k up to the cap, the best
+ * request of that order starts at the run's first 2^k-aligned frame; for
+ * k < @align_max it is also at most 2^k pages long.  The largest of these
+ * is exact: any larger request needs at least as much alignment and so
+ * cannot fit either.
+ *
+ * Return: the largest number of pages, or 0.
+ */
+unsigned long pfn_run_largest_alloc(unsigned long start_pfn,
+				    unsigned long end_pfn,
+				    unsigned int align_max)
+{
+	unsigned long best = 0;
+	unsigned int k;
+
+	for (k = 0; k <= align_max; k++) {
+		unsigned long s = ALIGN(start_pfn, 1UL << k);
+		unsigned long n;
+
+		if (s < start_pfn || s >= end_pfn)
+			break;
+		n = end_pfn - s;
+		if (k < align_max)
+			n = min(n, 1UL << k);
+		best = max(best, n);
+	}
+	return best;
+}
+
+/**
+ * pfn_range_usage() - snapshot of a range's occupancy
+ * @r: the range
+ * @u: filled in, in pages
+ */
+void pfn_range_usage(struct pfn_range *r, struct pfn_range_usage *u)
+{
+	unsigned long start = 0, end;
+
+	memset(u, 0, sizeof(*u));
+	mutex_lock(&r->lock);
+	u->free = r->free;
+	for (;;) {
+		start = find_next_zero_bit(r->bitmap, r->npages, start);
+		if (start >= r->npages)
+			break;
+		end = find_next_bit(r->bitmap, r->npages, start);
+		u->largest_free = max(u->largest_free, end - start);
+		u->largest_alloc = max(u->largest_alloc,
+				       pfn_run_largest_alloc(r->base_pfn + start,
+							     r->base_pfn + end,
+							     r->align_max));
+		start = end;
+	}
+	mutex_unlock(&r->lock);
+}
+
+/**
+ * pfn_range_fill_sgt() - describe contiguous page frames as an sg_table
+ * @sgt: an unused table
+ * @pfn: first page frame; every frame must have a struct page
+ * @npages: number of page frames
+ *
+ * Return: 0 or -ENOMEM.  On success free the table with sg_free_table().
+ */
+int pfn_range_fill_sgt(struct sg_table *sgt, unsigned long pfn,
+		       unsigned long npages)
+{
+	unsigned int nents = DIV_ROUND_UP(npages, PFN_RANGE_SG_MAX_PAGES);
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	ret = sg_alloc_table(sgt, nents, GFP_KERNEL);
+	if (ret)
+		return ret;
+	for_each_sgtable_sg(sgt, sg, i) {
+		unsigned long n = min(npages, PFN_RANGE_SG_MAX_PAGES);
+
+		sg_set_page(sg, pfn_to_page(pfn), n << PAGE_SHIFT, 0);
+		pfn += n;
+		npages -= n;
+	}
+	return 0;
+}

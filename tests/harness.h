@@ -30,8 +30,10 @@
  * at once, without teardown.
  *
  * Heaps come from $DMAHEAP_TEST_HEAPS (space-separated names) or else from
- * every char device in /dev/dma_heap/ (an alias, i.e. a second node with the
- * same device number, is dropped in favour of the device's own name).
+ * every char device in /dev/dma_heap/ that dmaheap's core serves (nodes of a
+ * kernel's built-in framework are listed as a comment and left out; an
+ * alias, i.e. a second node with the same device number, is dropped in
+ * favour of the device's own name).
  *
  * Output is TAP 13 followed by one plain line "N passed, N failed,
  * N skipped".  The exit status is 1 if any case failed, 4 (KSFT_SKIP) if
@@ -416,6 +418,27 @@ static inline bool th_is_canonical(dev_t rdev, const char *name)
 	return !strcmp(base ? base + 1 : target, name);
 }
 
+/*
+ * Is the node served by dmaheap's core (class "dmaheap"), rather than by a
+ * kernel's built-in framework (class "dma_heap", e.g. 6.12's system heap)?
+ * The suite holds heaps to dmaheap's contract, so it tests only those.
+ */
+static inline bool th_is_ours(dev_t rdev)
+{
+	char link[80], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/sys/dev/char/%u:%u/subsystem",
+		 major(rdev), minor(rdev));
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	return !strcmp(base ? base + 1 : target, "dmaheap");
+}
+
 static inline void th_find_heaps(void)
 {
 	const char *env = getenv("DMAHEAP_TEST_HEAPS");
@@ -459,7 +482,10 @@ static inline void th_find_heaps(void)
 
 		snprintf(path, sizeof(path), "/dev/dma_heap/%s", names[i]);
 		rdevs[i] = stat(path, &st) ? 0 : st.st_rdev;
-		keep[i] = true;
+		keep[i] = th_is_ours(rdevs[i]);
+		if (!keep[i])
+			fprintf(stderr, "# heap %s: not served by dmaheap, not tested\n",
+			       names[i]);
 	}
 	/* Of the nodes sharing a device number keep one: the canonical. */
 	for (i = 0; i < n; i++) {

@@ -10,28 +10,7 @@ SYS=/sys/class/dmaheap
 TMP=$(mktemp -d /tmp/cli_alloc.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-n=0 pass=0 fail=0 skip=0
-failed=0
-begin() { failed=0; }
-bad() { echo "# $*"; failed=1; }
-end() {
-	n=$((n + 1))
-	if [ $failed -eq 0 ]; then pass=$((pass + 1)); echo "ok $n $1"
-	else fail=$((fail + 1)); echo "not ok $n $1"; fi
-}
-skip() { n=$((n + 1)); skip=$((skip + 1)); echo "ok $n $1 # SKIP $2"; }
-# run STATUS CMD...: stdout+stderr in $TMP/out
-run() {
-	want=$1
-	shift
-	"$@" >"$TMP/out" 2>&1
-	rc=$?
-	if [ $rc -ne "$want" ]; then
-		bad "'$*' exited $rc, expected $want"
-		sed 's/^/#   /' "$TMP/out"
-	fi
-}
-has() { grep -q -- "$1" "$TMP/out" || { bad "output lacks '$1'"; sed 's/^/#   /' "$TMP/out"; }; }
+. "$(dirname "$0")/tap-lib.sh"
 stat_of() { cat "$SYS/$1/$2" 2>/dev/null || echo "-"; }
 
 echo "TAP version 13"
@@ -151,7 +130,7 @@ begin
 dmaheap alloc --fill 0xc3 --exec 'dmaheap-vgem-import --expect 0xc3' "$h" 1M > "$TMP/out" 2>&1
 rc=$?
 if [ $rc -eq 77 ]; then
-	n=$((n + 1)); skip=$((skip + 1)); echo "ok $n import_into_vgem # SKIP no vgem device"
+	skip import_into_vgem "no vgem device"
 else
 	[ $rc -eq 0 ] || { bad "exit status $rc"; sed 's/^/#   /' "$TMP/out"; }
 	has "vgem imported the dma-buf"
@@ -160,6 +139,4 @@ else
 	end import_into_vgem
 fi
 
-echo "1..$n"
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail -eq 0 ]
+tap_done

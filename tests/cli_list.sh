@@ -9,27 +9,7 @@ SYS=/sys/class/dmaheap
 TMP=$(mktemp -d /tmp/cli_list.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-n=0 pass=0 fail=0 skip=0
-failed=0
-begin() { failed=0; }
-bad() { echo "# $*"; failed=1; }
-end() {
-	n=$((n + 1))
-	if [ $failed -eq 0 ]; then pass=$((pass + 1)); echo "ok $n $1"
-	else fail=$((fail + 1)); echo "not ok $n $1"; fi
-}
-skip() { n=$((n + 1)); skip=$((skip + 1)); echo "ok $n $1 # SKIP $2"; }
-run() {
-	want=$1
-	shift
-	"$@" >"$TMP/out" 2>&1
-	rc=$?
-	if [ $rc -ne "$want" ]; then
-		bad "'$*' exited $rc, expected $want"
-		sed 's/^/#   /' "$TMP/out"
-	fi
-}
-has() { grep -q -- "$1" "$TMP/out" || { bad "output lacks '$1'"; sed 's/^/#   /' "$TMP/out"; }; }
+. "$(dirname "$0")/tap-lib.sh"
 
 echo "TAP version 13"
 heaps=$(ls "$DEV" 2>/dev/null)
@@ -114,6 +94,4 @@ else
 	end stat_watch_refreshes
 fi
 
-echo "1..$n"
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail -eq 0 ]
+tap_done

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 
 #include "harness.h"
+#include "vgem.h"
 
 #define MAX_MODULES	16
 
@@ -252,75 +253,24 @@ HEAP_TEST_F_TIMEOUT(unload, unload_refused_while_mapped, 60)
 	unload_and_reload(self, heap);
 }
 
-/* Minimal DRM UAPI for a PRIME import into vgem (see prime_vgem.c). */
-struct drm_version_arg {
-	int major, minor, patch;
-	size_t name_len;
-	char *name;
-	size_t date_len;
-	char *date;
-	size_t desc_len;
-	char *desc;
-};
-
-struct drm_prime_handle_arg {
-	uint32_t handle;
-	uint32_t flags;
-	int32_t fd;
-};
-
-struct drm_gem_close_arg {
-	uint32_t handle;
-	uint32_t pad;
-};
-
-#define DRM_IOCTL_VERSION		_IOWR('d', 0x00, struct drm_version_arg)
-#define DRM_IOCTL_GEM_CLOSE		_IOW('d', 0x09, struct drm_gem_close_arg)
-#define DRM_IOCTL_PRIME_FD_TO_HANDLE	_IOWR('d', 0x2e, struct drm_prime_handle_arg)
-
-static int open_vgem(void)
-{
-	int n;
-
-	for (n = 0; n < 64; n++) {
-		struct drm_version_arg v = { 0 };
-		char path[64], name[32] = "";
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", n);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -ENODEV;
-}
-
 HEAP_TEST_F_TIMEOUT(unload, unload_refused_while_imported, 60)
 {
-	struct drm_prime_handle_arg imp = { 0 };
-	struct drm_gem_close_arg gc = { 0 };
+	uint32_t handle = 0;
 	int drm, fd;
 
-	drm = open_vgem();
+	drm = vgem_open();
 	if (drm < 0)
 		SKIP("no vgem device in /dev/dri");
 	fd = th_alloc(heap, self->len);
 	ASSERT_GE(fd, 0);
-	imp.fd = fd;
-	ASSERT_OK(ioctl(drm, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
-	ASSERT_NE(0, imp.handle);
+	ASSERT_EQ(0, vgem_import(drm, fd, &handle));
+	ASSERT_NE(0, handle);
 	close(fd);
 
 	ASSERT_EQ(-EWOULDBLOCK, unload_module(self->owner->name));
 	ASSERT_TRUE(module_loaded(self->owner->name));
 
-	gc.handle = imp.handle;
-	ASSERT_OK(ioctl(drm, DRM_IOCTL_GEM_CLOSE, &gc));
+	ASSERT_EQ(0, vgem_close(drm, handle));
 	close(drm);
 	unload_and_reload(self, heap);
 }

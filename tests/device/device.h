@@ -15,6 +15,7 @@
 #include <linux/dma-buf.h>
 
 #include "edu_importer_uapi.h"
+#include "vgem.h"
 
 #define EDU_NODE		"/dev/edu-importer0"
 #define EDU_SYSFS		"/sys/class/misc/edu-importer0/device"
@@ -410,75 +411,7 @@ static inline int dev_attached(unsigned long ino, char *out, size_t outlen)
 
 /* vgem, a second importer --------------------------------------------------- */
 
-/* The DRM UAPI bits needed (stable kernel UAPI; no libdrm needed). */
-struct dev_drm_version {
-	int major, minor, patchlevel;
-	size_t name_len;
-	char *name;
-	size_t date_len;
-	char *date;
-	size_t desc_len;
-	char *desc;
-};
-
-struct dev_drm_prime {
-	uint32_t handle;
-	uint32_t flags;
-	int32_t fd;
-};
-
-struct dev_drm_gem_close {
-	uint32_t handle;
-	uint32_t pad;
-};
-
-#define DEV_DRM_IOCTL_VERSION	_IOWR('d', 0x00, struct dev_drm_version)
-#define DEV_DRM_IOCTL_GEM_CLOSE	_IOW('d', 0x09, struct dev_drm_gem_close)
-#define DEV_DRM_IOCTL_PRIME_FD_TO_HANDLE \
-	_IOWR('d', 0x2e, struct dev_drm_prime)
-
-/* An fd of the vgem DRM device, or -ENODEV. */
-static inline int vgem_open(void)
-{
-	int n;
-
-	for (n = 0; n < 64; n++) {
-		struct dev_drm_version v = { 0 };
-		char path[32], name[16] = "";
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", n);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DEV_DRM_IOCTL_VERSION, &v) &&
-		    !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -ENODEV;
-}
-
-/* PRIME import: vgem attaches to the dma-buf and maps it. */
-static inline int vgem_import(int drm, int fd, uint32_t *handle)
-{
-	struct dev_drm_prime p = { .fd = fd };
-
-	if (ioctl(drm, DEV_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p))
-		return -errno;
-	*handle = p.handle;
-	return 0;
-}
-
-/* Drop the GEM object: vgem unmaps and detaches. */
-static inline int vgem_close(int drm, uint32_t handle)
-{
-	struct dev_drm_gem_close c = { .handle = handle };
-
-	return ioctl(drm, DEV_DRM_IOCTL_GEM_CLOSE, &c) ? -errno : 0;
-}
+/* vgem_open(), vgem_import(), vgem_close(): see ../vgem.h. */
 
 /* Kernel log --------------------------------------------------------------- */
 

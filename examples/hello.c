@@ -7,21 +7,20 @@
 
 int main(void)
 {
-	const char *const heaps[] = { "system-uncached", "system", NULL };
+	const char *const prefer[] = { "system-uncached", "system", NULL };
 	struct dmaheap_ctx *ctx;
-	int heap, buf, err;
-	size_t len, i;
+	int heap = -1, buf = -1, err;
+	size_t i, len;
 	char *p;
 
-	if ((err = dmaheap_ctx_new(&ctx)) == 0) {
-		heap = dmaheap_open_first(ctx, heaps, &i);
-		buf = heap < 0 ? heap : dmaheap_alloc_fd(heap, 1 << 20, O_RDWR);
-		err = buf < 0 ? buf : dmaheap_buf_map(buf, PROT_READ | PROT_WRITE, (void **)&p, &len);
-	}
-	if (err)
+	err = dmaheap_ctx_new(&ctx);
+	if (!err && (err = heap = dmaheap_open_first(ctx, prefer, &i)) >= 0 &&
+	    (err = buf = dmaheap_alloc_fd(heap, 1 << 20, O_RDWR)) >= 0)
+		err = dmaheap_buf_map(buf, PROT_READ | PROT_WRITE, (void **)&p, &len);
+	if (err < 0)
 		return fprintf(stderr, "hello: no buffer: %s\n", strerror(-err)), 1;
 	dmaheap_buf_begin(buf, DMAHEAP_ACCESS_RW);
-	snprintf(p, len, "hello from heap '%s'", heaps[i]);
+	snprintf(p, len, "hello from heap '%s'", prefer[i]);
 	dmaheap_buf_end(buf, DMAHEAP_ACCESS_RW);
 	printf("%s: %zu bytes\n", p, len);
 	dmaheap_buf_unmap(p, len);

@@ -39,9 +39,11 @@ vm-userspace:
 	$(MAKE) -C tests
 	$(foreach d,$(TEST_SUBDIRS),$(MAKE) -C $(d) &&) true
 
-# Host-side tests of the library and the CLI, with one summary line.
+# Host-side tests of the library, the CLI and the DKMS packaging, with one
+# summary line.
 host-tests: lib
-	lib/tests/run-all.sh "$(MAKE) -C lib check" "$(MAKE) -C cli check"
+	lib/tests/run-all.sh "$(MAKE) -C lib check" "$(MAKE) -C cli check" \
+		scripts/test-dkms
 
 check: deps
 	scripts/check

@@ -75,6 +75,12 @@ elif [ $rc -ne 0 ]; then
 	failed=$((failed + 1))
 fi
 
+say "Statistics while buffers are alive" \
+	"Two buffers are held (8 MiB and 3 MiB from heap '$first') while" \
+	"'dmaheap stat' reads the counters: BUFFERS and IN USE show them."
+run 0 dmaheap alloc --quiet --exec \
+	"dmaheap alloc --quiet --exec 'dmaheap stat' $first 3M" "$first" 8M
+
 say "Statistics: every buffer above was released again" \
 	"ALLOCS counts the allocations since the heap was loaded."
 run 0 dmaheap stat

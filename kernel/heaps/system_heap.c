@@ -90,7 +90,8 @@ struct system_heap_order {
 static const struct system_heap_order system_heap_orders[] = {
 	{ 8, (SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY) &
 	     ~__GFP_RECLAIM },
-	{ 4, SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY },
+	{ 4, (SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY) &
+	     ~__GFP_RECLAIM },
 	{ 0, SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL },
 };
 

@@ -205,7 +205,12 @@ static int edu_dma_transfer(struct edu_importer *edu, dma_addr_t ram,
 				 !(cmd & EDU_DMA_CMD_RUN), EDU_DMA_POLL_US,
 				 EDU_DMA_TIMEOUT_US);
 	if (ret) {
-		/* The engine cannot be stopped; never trust it again. */
+		/*
+		 * The engine cannot be stopped and may still finish later,
+		 * after the caller has unmapped and freed the target: cut
+		 * off its bus mastering and never trust it again.
+		 */
+		pci_clear_master(edu->pdev);
 		edu->wedged = true;
 		dev_err(&edu->pdev->dev, "DMA did not finish in %d s\n",
 			EDU_DMA_TIMEOUT_S);
@@ -375,17 +380,23 @@ static int edu_ioc_attach(struct edu_file *f, void __user *uarg)
 	ret = xa_alloc(&f->attachments, &handle, a, xa_limit_32b, GFP_KERNEL);
 	if (ret)
 		goto detach;
-	f->count++;
-	mutex_unlock(&f->lock);
 
+	/*
+	 * Still under f->lock: no other ioctl on this file may use, detach
+	 * or reuse the handle before the caller has been told it.
+	 */
 	req.handle = handle;
 	req.size = a->dmabuf->size;
 	if (copy_to_user(uarg, &req, sizeof(req))) {
-		edu_detach_handle(f, handle);
-		return -EFAULT;
+		ret = -EFAULT;
+		goto erase_handle;
 	}
+	f->count++;
+	mutex_unlock(&f->lock);
 	return 0;
 
+erase_handle:
+	xa_erase(&f->attachments, handle);
 detach:
 	dma_buf_detach(a->dmabuf, a->attach);
 put_dmabuf:
@@ -607,6 +618,7 @@ static int edu_ioc_devbuf(struct edu_file *f, void __user *uarg, bool write)
 	struct edu_importer *edu = f->edu;
 	struct edu_importer_devbuf req;
 	void __user *data;
+	void *tmp;
 	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -616,6 +628,19 @@ static int edu_ioc_devbuf(struct edu_file *f, void __user *uarg, bool write)
 		return -EINVAL;
 	data = u64_to_user_ptr(req.data);
 
+	/*
+	 * Touch user memory only outside the locks: a fault that never ends
+	 * (userfaultfd, a hung FUSE mmap) must not hold the engine, which
+	 * every file shares, or the file lock that removal waits for.
+	 */
+	tmp = kmalloc(req.len, GFP_KERNEL);
+	if (!tmp)
+		return -ENOMEM;
+	if (write && copy_from_user(tmp, data, req.len)) {
+		ret = -EFAULT;
+		goto free_tmp;
+	}
+
 	mutex_lock(&f->lock);
 	if (f->dead) {
 		ret = -ENODEV;
@@ -623,19 +648,22 @@ static int edu_ioc_devbuf(struct edu_file *f, void __user *uarg, bool write)
 	}
 	mutex_lock(&edu->engine_lock);
 	if (write) {
-		ret = copy_from_user(edu->bounce, data, req.len) ? -EFAULT : 0;
-		if (!ret)
-			ret = edu_dma_transfer(edu, edu->bounce_dma, req.offset,
-					       req.len, false);
+		memcpy(edu->bounce, tmp, req.len);
+		ret = edu_dma_transfer(edu, edu->bounce_dma, req.offset,
+				       req.len, false);
 	} else {
 		ret = edu_dma_transfer(edu, edu->bounce_dma, req.offset,
 				       req.len, true);
-		if (!ret && copy_to_user(data, edu->bounce, req.len))
-			ret = -EFAULT;
+		if (!ret)
+			memcpy(tmp, edu->bounce, req.len);
 	}
 	mutex_unlock(&edu->engine_lock);
 unlock_file:
 	mutex_unlock(&f->lock);
+	if (!ret && !write && copy_to_user(data, tmp, req.len))
+		ret = -EFAULT;
+free_tmp:
+	kfree(tmp);
 	return ret;
 }
 

@@ -347,7 +347,13 @@ static int carveout_setup(const char *name, phys_addr_t base, u64 size)
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
 	if (!ch)
 		return -ENOMEM;
-	strscpy(ch->name, name, sizeof(ch->name));
+	/* A longer name would be registered cut short, not refused. */
+	if (strscpy(ch->name, name, sizeof(ch->name)) < 0) {
+		pr_err("%s: name longer than %d characters\n", name,
+		       DMAHEAP_NAME_MAX);
+		ret = -EINVAL;
+		goto free_heap;
+	}
 	ch->base = base;
 	ch->size = size;
 

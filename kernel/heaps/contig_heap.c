@@ -574,7 +574,8 @@ static int contig_pool_create(void)
 	}
 	if (!bytes)
 		return 0;
-	contig.pool_npages = DIV_ROUND_UP_ULL(bytes, PAGE_SIZE);
+	/* Not DIV_ROUND_UP_ULL(): it wraps to 0 pages within a page of 2^64. */
+	contig.pool_npages = (bytes >> PAGE_SHIFT) + !!offset_in_page(bytes);
 
 	pfn = contig_migrate_alloc(contig.pool_npages);
 	if (pfn < 0) {

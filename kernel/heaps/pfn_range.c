@@ -28,13 +28,14 @@
  * @npages: number of page frames, at least 1
  * @align_max: largest alignment order applied to requests
  *
- * Return: 0, -EINVAL for an empty range or an alignment order too large,
- * or -ENOMEM.
+ * Return: 0, -EINVAL for an empty range, one of more than UINT_MAX pages
+ * or an alignment order too large, or -ENOMEM.
  */
 int pfn_range_init(struct pfn_range *r, unsigned long base_pfn,
 		   unsigned long npages, unsigned int align_max)
 {
-	if (!npages || align_max >= BITS_PER_LONG - 1)
+	/* bitmap_zalloc() takes an unsigned int count of bits. */
+	if (!npages || npages > UINT_MAX || align_max >= BITS_PER_LONG - 1)
 		return -EINVAL;
 	r->bitmap = bitmap_zalloc(npages, GFP_KERNEL);
 	if (!r->bitmap)

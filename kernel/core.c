@@ -609,7 +609,9 @@ DMAHEAP_EXPORT(dmaheap_find);
  * @heap_flags: must be 0
  *
  * Applies the same checks, cap and statistics as DMA_HEAP_IOCTL_ALLOC, for
- * front-ends that give buffers to userspace through another interface.
+ * front-ends that give buffers to userspace through another interface.  The
+ * allocation counts as successful; a caller that cannot hand the buffer out
+ * after all releases it with dmaheap_alloc_abort().
  *
  * Return: the dma-buf, or an ERR_PTR: -EINVAL for bad arguments, -ENOMEM
  * over the cap or out of memory, -ENODEV if the heap was unregistered.
@@ -635,6 +637,27 @@ struct dma_buf *dmaheap_alloc(struct dmaheap *heap, u64 len, u32 fd_flags,
 	return dmabuf;
 }
 DMAHEAP_EXPORT(dmaheap_alloc);
+
+/**
+ * dmaheap_alloc_abort() - drop a buffer from dmaheap_alloc() never handed out
+ * @heap: the heap it came from
+ * @dmabuf: the buffer
+ *
+ * For front-ends that fail to give the buffer to userspace after all (for
+ * example a bad pointer for the result): the request counts as failed, not
+ * successful, and the buffer is released.
+ */
+void dmaheap_alloc_abort(struct dmaheap *heap, struct dma_buf *dmabuf)
+{
+	spin_lock(&heap->stats_lock);
+	if (!WARN_ON(!heap->total_allocs))
+		heap->total_allocs--;
+	heap->failed_allocs++;
+	spin_unlock(&heap->stats_lock);
+	/* The release op gives the charge back. */
+	dma_buf_put(dmabuf);
+}
+DMAHEAP_EXPORT(dmaheap_alloc_abort);
 
 /**
  * dmaheap_for_each() - call a function for every registered heap

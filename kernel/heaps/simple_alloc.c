@@ -85,15 +85,16 @@ static long sa_alloc(struct sa_node *node, void __user *uarg)
 	if (!heap)
 		return -ENODEV;
 	dmabuf = dmaheap_alloc(heap, data.length, data.flags, 0);
-	dmaheap_put(heap);
-	if (IS_ERR(dmabuf))
-		return PTR_ERR(dmabuf);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto put_heap;
+	}
 
 	/* Publish the fd only once the caller has been told its number. */
 	fd = get_unused_fd_flags(data.flags);
 	if (fd < 0) {
 		ret = fd;
-		goto put_dmabuf;
+		goto abort_alloc;
 	}
 	data.fd = fd;
 	data.length = dmabuf->size;
@@ -102,12 +103,15 @@ static long sa_alloc(struct sa_node *node, void __user *uarg)
 		goto put_fd;
 	}
 	fd_install(fd, dmabuf->file);
+	dmaheap_put(heap);
 	return 0;
 
 put_fd:
 	put_unused_fd(fd);
-put_dmabuf:
-	dma_buf_put(dmabuf);
+abort_alloc:
+	dmaheap_alloc_abort(heap, dmabuf);
+put_heap:
+	dmaheap_put(heap);
 	return ret;
 }
 

@@ -218,7 +218,7 @@ TEST(alloc_bad_pointer_efault)
 {
 	struct sa_node node = sa_pick();
 	struct simple_allocate_data *ro;
-	struct th_stats base;
+	struct th_stats base, now;
 	int fd, fds_before;
 
 	fd = open(node.dev, O_RDWR | O_CLOEXEC);
@@ -238,6 +238,10 @@ TEST(alloc_bad_pointer_efault)
 
 	EXPECT_EQ(fds_before, th_count_fds());
 	ASSERT_STATS_BASELINE(&node.heap, &base);
+	/* The write-back failure counts as a failed request, not a success. */
+	ASSERT_EQ(0, th_stats_read(&node.heap, &now));
+	EXPECT_EQ(base.total_allocs, now.total_allocs);
+	EXPECT_EQ(base.failed_allocs + 1, now.failed_allocs);
 	close(fd);
 }
 

@@ -94,6 +94,7 @@ void dmaheap_uncharge(struct dmaheap *heap, size_t len);
 struct dmaheap *dmaheap_find(const char *name);
 struct dma_buf *dmaheap_alloc(struct dmaheap *heap, u64 len, u32 fd_flags,
 			      u64 heap_flags);
+void dmaheap_alloc_abort(struct dmaheap *heap, struct dma_buf *dmabuf);
 int dmaheap_for_each(int (*fn)(struct dmaheap *heap, void *data), void *data);
 
 #endif /* _DMAHEAP_HEAP_H */

@@ -185,6 +185,16 @@ static struct dma_buf *dmaheap_call_allocate(struct dmaheap *heap,
 		dmabuf = ERR_PTR(-ENODEV);
 		goto out_unlock;
 	}
+	/*
+	 * A node is visible as soon as its heap registers, but the module's
+	 * init may still fail and unregister it; a buffer made in between
+	 * would outlive the module's code.  Serve nothing until the owner has
+	 * finished loading (unregistering waits for us under ops_lock).
+	 */
+	if (heap->owner && heap->owner->state == MODULE_STATE_COMING) {
+		dmabuf = ERR_PTR(-EAGAIN);
+		goto out_unlock;
+	}
 	if (dmaheap_charge(heap, len)) {
 		dmabuf = ERR_PTR(-ENOMEM);
 		goto out_unlock;

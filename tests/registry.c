@@ -59,6 +59,8 @@ REGTEST_CASE(register_cycles)
 REGTEST_CASE(find)
 /* dmaheap_alloc() rejects bad arguments and the cap before the heap runs. */
 REGTEST_CASE(alloc_validation)
+/* A heap of a module still loading answers -EAGAIN, never calls its op. */
+REGTEST_CASE(alloc_loading)
 /* A heap held past unregistration answers -ENODEV, never calls its op. */
 REGTEST_CASE(alloc_after_unregister)
 

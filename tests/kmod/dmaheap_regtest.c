@@ -236,7 +236,11 @@ static int case_alloc_validation(void)
 		.ops = &regtest_ops,
 		.limit = 2 * PAGE_SIZE,
 	};
-	struct dmaheap *heap = dmaheap_register(&info);
+	/*
+	 * Registered like a built-in heap (no owner module): heaps of a
+	 * module that is still loading serve nothing, see case_alloc_loading.
+	 */
+	struct dmaheap *heap = __dmaheap_register(&info, NULL);
 	int ret = 0;
 
 	CHECK(!IS_ERR(heap));
@@ -259,11 +263,31 @@ static int case_alloc_validation(void)
 	return ret;
 }
 
+/*
+ * This module is still loading while its init runs: its heap must refuse
+ * to allocate (-EAGAIN) without calling the op, so that no buffer can
+ * outlive a module whose init then fails.
+ */
+static int case_alloc_loading(void)
+{
+	struct dmaheap_info info = { .name = "regtest", .ops = &regtest_ops };
+	struct dmaheap *heap = dmaheap_register(&info);
+	struct dma_buf *dmabuf;
+
+	CHECK(!IS_ERR(heap));
+	atomic_set(&regtest_allocs, 0);
+	dmabuf = dmaheap_alloc(heap, PAGE_SIZE, O_RDWR, 0);
+	dmaheap_unregister(heap);
+	CHECK(PTR_ERR(dmabuf) == -EAGAIN);
+	CHECK(!atomic_read(&regtest_allocs));
+	return 0;
+}
+
 /* A heap held through dmaheap_find() outlives unregistration, inertly. */
 static int case_alloc_after_unregister(void)
 {
 	struct dmaheap_info info = { .name = "regtest", .ops = &regtest_ops };
-	struct dmaheap *heap = dmaheap_register(&info), *held;
+	struct dmaheap *heap = __dmaheap_register(&info, NULL), *held;
 
 	CHECK(!IS_ERR(heap));
 	held = dmaheap_find("regtest");
@@ -291,6 +315,7 @@ static const struct {
 	{ "register_cycles", case_register_cycles },
 	{ "find", case_find },
 	{ "alloc_validation", case_alloc_validation },
+	{ "alloc_loading", case_alloc_loading },
 	{ "alloc_after_unregister", case_alloc_after_unregister },
 };
 

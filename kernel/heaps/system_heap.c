@@ -3,10 +3,11 @@
  * dmaheap system heap: zeroed pages from the page allocator.
  *
  * A buffer is built from the largest chunks the buddy allocator can hand out
- * cheaply (order 8, then 4), topped up with single pages.  Large orders are
- * tried without reclaim so that a busy system falls back to small pages
- * instead of stalling; single pages may reclaim but never wake the OOM
- * killer, so an unsatisfiable request ends in -ENOMEM.
+ * cheaply (order 8, then 4), topped up with single pages.  Order 8 is tried
+ * without any reclaim and order 4 with one light pass (__GFP_NORETRY: no
+ * retries), so a busy system falls back to small pages instead of stalling;
+ * single pages may reclaim harder but never wake the OOM killer, so an
+ * unsatisfiable request ends in -ENOMEM.
  *
  * system_uncached_heap.c builds this file a second time, with
  * SYSTEM_HEAP_UNCACHED defined, as the "system-uncached" heap: the same
@@ -90,8 +91,7 @@ struct system_heap_order {
 static const struct system_heap_order system_heap_orders[] = {
 	{ 8, (SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY) &
 	     ~__GFP_RECLAIM },
-	{ 4, (SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY) &
-	     ~__GFP_RECLAIM },
+	{ 4, SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY },
 	{ 0, SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL },
 };
 

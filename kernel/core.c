@@ -315,7 +315,8 @@ static u64 dmaheap_read_stat(struct dmaheap *heap, const u64 *field)
 	return val;
 }
 
-#define DMAHEAP_STAT_ATTR(_name, _field)				\
+/* Define <name>_show() printing one counter of the heap. */
+#define DMAHEAP_STAT_SHOW(_name, _field)				\
 static ssize_t _name##_show(struct device *dev,				\
 			    struct device_attribute *attr, char *buf)	\
 {									\
@@ -323,13 +324,16 @@ static ssize_t _name##_show(struct device *dev,				\
 									\
 	return sysfs_emit(buf, "%llu\n",				\
 			  dmaheap_read_stat(heap, &heap->_field));	\
-}									\
-static DEVICE_ATTR_RO(_name)
+}
 
-DMAHEAP_STAT_ATTR(buffers, buffers);
-DMAHEAP_STAT_ATTR(bytes, bytes);
-DMAHEAP_STAT_ATTR(total_allocs, total_allocs);
-DMAHEAP_STAT_ATTR(failed_allocs, failed_allocs);
+DMAHEAP_STAT_SHOW(buffers, buffers)
+static DEVICE_ATTR_RO(buffers);
+DMAHEAP_STAT_SHOW(bytes, bytes)
+static DEVICE_ATTR_RO(bytes);
+DMAHEAP_STAT_SHOW(total_allocs, total_allocs)
+static DEVICE_ATTR_RO(total_allocs);
+DMAHEAP_STAT_SHOW(failed_allocs, failed_allocs)
+static DEVICE_ATTR_RO(failed_allocs);
 
 static int dmaheap_parse_size(const char *buf, u64 *val)
 {
@@ -344,13 +348,7 @@ static int dmaheap_parse_size(const char *buf, u64 *val)
 	return *end ? -EINVAL : 0;
 }
 
-static ssize_t peak_bytes_show(struct device *dev,
-			       struct device_attribute *attr, char *buf)
-{
-	struct dmaheap *heap = to_dmaheap(dev);
-
-	return sysfs_emit(buf, "%llu\n", dmaheap_read_stat(heap, &heap->peak));
-}
+DMAHEAP_STAT_SHOW(peak_bytes, peak)
 
 /* Writing 0 restarts the watermark from the current live bytes. */
 static ssize_t peak_bytes_store(struct device *dev,
@@ -369,13 +367,7 @@ static ssize_t peak_bytes_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(peak_bytes);
 
-static ssize_t limit_bytes_show(struct device *dev,
-				struct device_attribute *attr, char *buf)
-{
-	struct dmaheap *heap = to_dmaheap(dev);
-
-	return sysfs_emit(buf, "%llu\n", dmaheap_read_stat(heap, &heap->limit));
-}
+DMAHEAP_STAT_SHOW(limit_bytes, limit)
 
 /*
  * A new cap applies to later allocations; buffers already above it stay.

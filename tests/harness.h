@@ -32,8 +32,8 @@
  * Heaps come from $DMAHEAP_TEST_HEAPS (space-separated names) or else from
  * every char device in /dev/dma_heap/ that dmaheap's core serves (nodes of a
  * kernel's built-in framework are listed as a comment and left out; an
- * alias, i.e. a second node with the same device number, is dropped in
- * favour of the device's own name).
+ * alias, a node whose sysfs "heap" file names another heap, is left out in
+ * favour of the heap's own name).
  *
  * Output is TAP 13 followed by one plain line "N passed, N failed,
  * N skipped".  The exit status is 1 if any case failed, 4 (KSFT_SKIP) if
@@ -401,21 +401,26 @@ static inline int th_name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The name the kernel gave char device @rdev (its sysfs directory name). */
-static inline bool th_is_canonical(dev_t rdev, const char *name)
+/*
+ * Is @name an alias, another name of a heap whose own name is different?
+ * Its sysfs directory's "heap" file names the heap it stands for.
+ */
+static inline bool th_is_alias(const char *name)
 {
-	char link[64], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
+	char path[PATH_MAX], heap[96];
+	FILE *f;
+	bool alias = false;
 
-	snprintf(link, sizeof(link), "/sys/dev/char/%u:%u", major(rdev),
-		 minor(rdev));
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
+	snprintf(path, sizeof(path), "/sys/class/dmaheap/%s/heap", name);
+	f = fopen(path, "re");
+	if (!f)
 		return false;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	return !strcmp(base ? base + 1 : target, name);
+	if (fgets(heap, sizeof(heap), f)) {
+		heap[strcspn(heap, "\n")] = '\0';
+		alias = strcmp(heap, name) != 0;
+	}
+	fclose(f);
+	return alias;
 }
 
 /*
@@ -443,10 +448,8 @@ static inline void th_find_heaps(void)
 {
 	const char *env = getenv("DMAHEAP_TEST_HEAPS");
 	char *names[TH_MAX_HEAPS];
-	dev_t rdevs[TH_MAX_HEAPS];
-	bool keep[TH_MAX_HEAPS];
 	struct dirent *de;
-	int n = 0, i, j;
+	int n = 0, i;
 	DIR *dir;
 
 	if (env) {
@@ -479,34 +482,15 @@ static inline void th_find_heaps(void)
 	for (i = 0; i < n; i++) {
 		char path[PATH_MAX];
 		struct stat st;
+		bool keep;
 
 		snprintf(path, sizeof(path), "/dev/dma_heap/%s", names[i]);
-		rdevs[i] = stat(path, &st) ? 0 : st.st_rdev;
-		keep[i] = th_is_ours(rdevs[i]);
-		if (!keep[i])
+		keep = !stat(path, &st) && th_is_ours(st.st_rdev);
+		if (!keep)
 			fprintf(stderr, "# heap %s: not served by dmaheap, not tested\n",
-			       names[i]);
-	}
-	/* Of the nodes sharing a device number keep one: the canonical. */
-	for (i = 0; i < n; i++) {
-		int pick = -1;
-
-		if (!keep[i])
-			continue;
-		for (j = i; j < n; j++)
-			if (keep[j] && rdevs[j] == rdevs[i] &&
-			    th_is_canonical(rdevs[j], names[j])) {
-				pick = j;
-				break;
-			}
-		if (pick < 0)
-			pick = i;
-		for (j = i; j < n; j++)
-			if (rdevs[j] == rdevs[i] && j != pick)
-				keep[j] = false;
-	}
-	for (i = 0; i < n; i++) {
-		if (keep[i])
+				names[i]);
+		/* An alias is the same heap: its own tests cover it. */
+		if (keep && !th_is_alias(names[i]))
 			th_heap_add(names[i]);
 		free(names[i]);
 	}

@@ -11,10 +11,25 @@
 
 #define REGTEST	"dmaheap_regtest"
 
+/* Heap nodes (names and aliases) registered now. */
+static int regtest_nodes(void)
+{
+	DIR *dir = opendir("/sys/class/dmaheap");
+	struct dirent *de;
+	int n = 0;
+
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir)))
+		n += de->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
 static int regtest_run(const char *name)
 {
 	const char *dir = getenv("DMAHEAP_MODDIR");
-	char path[PATH_MAX], params[64];
+	char path[PATH_MAX], params[96];
 	int fd, ret = 0;
 
 	if (!dir)
@@ -23,7 +38,8 @@ static int regtest_run(const char *name)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	snprintf(params, sizeof(params), "case=%s", name);
+	snprintf(params, sizeof(params), "case=%s nodes=%d", name,
+		 regtest_nodes());
 	if (syscall(SYS_finit_module, fd, params, 0))
 		ret = -errno;
 	close(fd);
@@ -51,8 +67,10 @@ REGTEST_CASE(missing_ops)
 REGTEST_CASE(too_many_groups)
 /* A second heap of the same name gets -EEXIST; the name frees on removal. */
 REGTEST_CASE(duplicate_name)
-/* Exactly DMAHEAP_MAX_HEAPS (128) heaps fit, then -ENOSPC; minors reused. */
+/* Exactly DMAHEAP_MAX_NODES (128) nodes fit, then -ENOSPC; minors reused. */
 REGTEST_CASE(max_heaps)
+/* Aliases find their heap; taken, bad or too many aliases: nothing stays. */
+REGTEST_CASE(aliases)
 /* Register and unregister many times: no leaked minor or name. */
 REGTEST_CASE(register_cycles)
 /* dmaheap_find() finds a registered heap, and not after removal. */

@@ -8,6 +8,11 @@
 # Each probe is a tiny source file compiled with the target kernel's own
 # Kbuild flags.  If it compiles, HAVE_<NAME> is defined in OUT_HEADER.  The
 # probes test for features, not version numbers, so backports are honoured.
+#
+# The CANARY probe uses nothing that could be missing: if it does not
+# compile, the build environment is broken (no compiler, unprepared kernel
+# tree, wrong flags) and every other answer would be a silent "no", so the
+# script stops with the compiler's output instead of writing a header.
 set -eu
 
 kdir=$1
@@ -24,6 +29,15 @@ probe() {
 		echo 'MODULE_LICENSE("GPL");'
 	} > "$file"
 }
+
+# Must always compile (see above).
+probe CANARY <<'P'
+int probe_canary(void);
+int probe_canary(void)
+{
+	return 0;
+}
+P
 
 # MODULE_IMPORT_NS() takes a bare identifier (up to 6.12).
 probe NS_IDENTIFIER <<'P'
@@ -44,18 +58,10 @@ P
 # reservation lock (6.2+); before that dma_buf_map_attachment() was it.
 probe DMA_BUF_MAP_ATTACHMENT_UNLOCKED <<'P'
 #include <linux/dma-buf.h>
+struct sg_table *probe_map(struct dma_buf_attachment *a);
 struct sg_table *probe_map(struct dma_buf_attachment *a)
 {
 	return dma_buf_map_attachment_unlocked(a, DMA_TO_DEVICE);
-}
-P
-
-# vm_flags is read-only and changed through vm_flags_set() (6.3+).
-probe VM_FLAGS_SET <<'P'
-#include <linux/mm.h>
-void probe_flags(struct vm_area_struct *vma)
-{
-	vm_flags_set(vma, VM_DONTEXPAND);
 }
 P
 
@@ -65,10 +71,20 @@ for f in "$work"/probe_*.c; do
 done
 {
 	echo "obj-m := $objs"
-	echo 'ccflags-y := -Werror=incompatible-pointer-types -Werror=implicit-function-declaration -Werror=missing-prototypes -Wno-error=missing-prototypes'
+	# A wrong pointer type or an undeclared function is a "no", not a
+	# warning that still produces an object.
+	echo 'ccflags-y := -Werror=incompatible-pointer-types -Werror=implicit-function-declaration'
 } > "$work/Kbuild"
 
-make -s -k -C "$kdir" M="$work" $objs >"$work/log" 2>&1 || true
+# -k: one failing probe must not stop the others.  Failures are expected
+# (that is the answer), so the status is not checked; the canary is.
+make -s -k -C "$kdir" M="$work" $objs >"$work/log" 2>&1 || :
+if [ ! -f "$work/probe_canary.o" ]; then
+	echo "probe.sh: the canary probe did not compile against $kdir;" \
+		"the kernel tree or the compiler is not usable:" >&2
+	cat "$work/log" >&2
+	exit 1
+fi
 
 tmp="$out.tmp"
 {
@@ -78,6 +94,7 @@ tmp="$out.tmp"
 	for f in "$work"/probe_*.c; do
 		base=$(basename "$f" .c)
 		name=$(echo "${base#probe_}" | tr 'a-z' 'A-Z')
+		[ "$name" != CANARY ] || continue
 		if [ -f "$work/$base.o" ]; then
 			echo "#define HAVE_$name 1"
 		else

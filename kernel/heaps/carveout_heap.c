@@ -7,7 +7,8 @@
  * must be reserved on the kernel command line with memmap=SIZE$BASE: the
  * kernel then never uses it, and the e820 map calls it reserved rather
  * than RAM.  The heap hands out physically contiguous, zeroed pieces of it
- * with a bitmap allocator (struct pfn_range).
+ * with a bitmap allocator (struct dmaheap_range); the buffer lifecycle is
+ * the shared contiguous-buffer helper's (dmaheap/contig.h).
  *
  * Struct pages.  The shared exporter needs a struct page behind every page
  * of a buffer.  A reserved range has them only when its sparsemem section
@@ -23,33 +24,30 @@
  * mapping; on x86 this registers the range as write-back with PAT, the same
  * type the shared exporter uses for mmap and vmap, so no mapping of the
  * range ever conflicts.  Devices that would need bounce buffers for the
- * range (a DMA mask below it, without an IOMMU) cannot use it, since
- * swiotlb copies through the linear mapping: place carveouts low.
+ * range (a DMA mask below it, without an IOMMU, or swiotlb=force) cannot
+ * map it, since swiotlb copies through the linear mapping: place carveouts
+ * low.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/dma-buf.h>
 #include <linux/err.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include <dmaheap/buffer.h>
 #include <dmaheap/compat.h>
+#include <dmaheap/contig.h>
 #include <dmaheap/heap.h>
-
-#include "pfn_range.h"
+#include <dmaheap/parse.h>
+#include <dmaheap/range.h>
 
 /* Most ranges (and so heaps) one module instance serves. */
 #define CARVEOUT_MAX_HEAPS	8
-
-/* Bytes zeroed between checks for rescheduling and fatal signals. */
-#define CARVEOUT_ZERO_CHUNK	SZ_1M
 
 static char *ranges;
 module_param(ranges, charp, 0444);
@@ -63,192 +61,71 @@ MODULE_PARM_DESC(align_max,
 
 /**
  * struct carveout_heap - one reserved range and its heap
+ * @contig:	What the shared contiguous-buffer helper needs; the heap's
+ *		private data.
  * @name:	Heap name.
  * @base:	Physical address of the range.
  * @size:	Size of the range in bytes.
  * @range:	Allocator over the range's page frames.
- * @vaddr:	Write-back kernel mapping of the whole range.
  * @res:	The range claimed in the iomem resource tree.
  * @heap:	The registered heap.
  */
 struct carveout_heap {
+	struct dmaheap_contig contig;
 	char name[DMAHEAP_NAME_MAX + 1];
 	phys_addr_t base;
 	u64 size;
-	struct pfn_range range;
-	void *vaddr;
+	struct dmaheap_range range;
 	struct resource *res;
 	struct dmaheap *heap;
-};
-
-/**
- * struct carveout_heap_buffer - a carveout buffer
- * @buf:	The common part, handed to the shared exporter.
- * @ch:		The carveout it came from.
- * @pfn:	First page frame.
- * @npages:	Number of page frames.
- */
-struct carveout_heap_buffer {
-	struct dmaheap_buffer buf;
-	struct carveout_heap *ch;
-	unsigned long pfn;
-	unsigned long npages;
 };
 
 static struct carveout_heap *carveouts[CARVEOUT_MAX_HEAPS];
 static unsigned int ncarveouts;
 
-static void carveout_heap_free(struct dmaheap_buffer *dbuf)
+static long carveout_take(struct dmaheap_contig *c, unsigned long npages,
+			  unsigned long *cookie, bool *zeroed)
 {
-	struct carveout_heap_buffer *buffer =
-		container_of(dbuf, struct carveout_heap_buffer, buf);
+	struct carveout_heap *ch = container_of(c, struct carveout_heap, contig);
 
-	sg_free_table(&dbuf->sgt);
-	pfn_range_free(&buffer->ch->range, buffer->pfn, buffer->npages);
-	kfree(buffer);
+	return dmaheap_range_alloc(&ch->range, npages);
 }
 
-static const struct dmaheap_buffer_ops carveout_heap_buffer_ops = {
-	.free = carveout_heap_free,
+static void carveout_give(struct dmaheap_contig *c, unsigned long pfn,
+			  unsigned long npages, unsigned long cookie)
+{
+	struct carveout_heap *ch = container_of(c, struct carveout_heap, contig);
+
+	dmaheap_range_free(&ch->range, pfn, npages);
+}
+
+static const struct dmaheap_contig_ops carveout_contig_ops = {
+	.take = carveout_take,
+	.give = carveout_give,
 };
 
-static int carveout_heap_zero(struct carveout_heap *ch, unsigned long pfn,
-			      size_t len)
-{
-	u8 *p = (u8 *)ch->vaddr +
-		((phys_addr_t)(pfn - PHYS_PFN(ch->base)) << PAGE_SHIFT);
-	size_t done, chunk;
-
-	for (done = 0; done < len; done += chunk) {
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		chunk = min_t(size_t, len - done, CARVEOUT_ZERO_CHUNK);
-		memset(p + done, 0, chunk);
-		cond_resched();
-	}
-	return 0;
-}
-
-static struct dma_buf *carveout_heap_allocate(struct dmaheap *heap,
-					      size_t len, u32 fd_flags,
-					      u64 heap_flags)
-{
-	struct carveout_heap *ch = dmaheap_priv(heap);
-	struct carveout_heap_buffer *buffer;
-	struct dma_buf *dmabuf;
-	long pfn;
-	int ret;
-
-	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
-	if (!buffer)
-		return ERR_PTR(-ENOMEM);
-	buffer->ch = ch;
-	buffer->npages = len >> PAGE_SHIFT;
-
-	pfn = pfn_range_alloc(&ch->range, buffer->npages);
-	if (pfn < 0) {
-		ret = pfn;
-		goto free_buffer;
-	}
-	buffer->pfn = pfn;
-
-	ret = carveout_heap_zero(ch, buffer->pfn, len);
-	if (ret)
-		goto free_range;
-
-	ret = pfn_range_fill_sgt(&buffer->buf.sgt, buffer->pfn,
-				 buffer->npages);
-	if (ret)
-		goto free_range;
-
-	dmaheap_buffer_init(&buffer->buf, heap, &carveout_heap_buffer_ops, len);
-
-	dmabuf = dmaheap_buffer_export(&buffer->buf, fd_flags);
-	if (IS_ERR(dmabuf)) {
-		ret = PTR_ERR(dmabuf);
-		goto free_table;
-	}
-	return dmabuf;
-
-free_table:
-	sg_free_table(&buffer->buf.sgt);
-free_range:
-	pfn_range_free(&ch->range, buffer->pfn, buffer->npages);
-free_buffer:
-	kfree(buffer);
-	return ERR_PTR(ret);
-}
-
 static const struct dmaheap_ops carveout_heap_ops = {
-	.allocate = carveout_heap_allocate,
+	.allocate = dmaheap_contig_allocate,
 };
 
 /* sysfs: /sys/class/dmaheap/<name>/{base,size,free_bytes,largest_*} */
 
-static struct carveout_heap *carveout_from_dev(struct device *dev)
-{
-	return dmaheap_priv(dmaheap_from_dev(dev));
-}
-
 static ssize_t base_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
 {
+	struct dmaheap_contig *c = dmaheap_priv(dmaheap_from_dev(dev));
+
 	/* Decimal, like every other number in the heap's directory. */
-	return sysfs_emit(buf, "%llu\n", (u64)carveout_from_dev(dev)->base);
+	return sysfs_emit(buf, "%llu\n",
+			  (u64)container_of(c, struct carveout_heap,
+					    contig)->base);
 }
 static DEVICE_ATTR_RO(base);
 
-static ssize_t size_show(struct device *dev, struct device_attribute *attr,
-			 char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", carveout_from_dev(dev)->size);
-}
-static DEVICE_ATTR_RO(size);
-
-enum carveout_usage_field { CARVEOUT_FREE, CARVEOUT_LARGEST_FREE,
-			    CARVEOUT_LARGEST_ALLOC };
-
-static ssize_t carveout_usage_show(struct device *dev, char *buf,
-				   enum carveout_usage_field field)
-{
-	struct pfn_range_usage u;
-	unsigned long pages;
-
-	pfn_range_usage(&carveout_from_dev(dev)->range, &u);
-	switch (field) {
-	case CARVEOUT_FREE:
-		pages = u.free;
-		break;
-	case CARVEOUT_LARGEST_FREE:
-		pages = u.largest_free;
-		break;
-	default:
-		pages = u.largest_alloc;
-		break;
-	}
-	return sysfs_emit(buf, "%llu\n", (u64)pages << PAGE_SHIFT);
-}
-
-static ssize_t free_bytes_show(struct device *dev,
-			       struct device_attribute *attr, char *buf)
-{
-	return carveout_usage_show(dev, buf, CARVEOUT_FREE);
-}
-static DEVICE_ATTR_RO(free_bytes);
-
-static ssize_t largest_free_show(struct device *dev,
-				 struct device_attribute *attr, char *buf)
-{
-	return carveout_usage_show(dev, buf, CARVEOUT_LARGEST_FREE);
-}
-static DEVICE_ATTR_RO(largest_free);
-
-static ssize_t largest_alloc_show(struct device *dev,
-				  struct device_attribute *attr, char *buf)
-{
-	return carveout_usage_show(dev, buf, CARVEOUT_LARGEST_ALLOC);
-}
-static DEVICE_ATTR_RO(largest_alloc);
+DMAHEAP_CONTIG_USAGE_ATTR(size, DMAHEAP_CONTIG_SIZE);
+DMAHEAP_CONTIG_USAGE_ATTR(free_bytes, DMAHEAP_CONTIG_FREE);
+DMAHEAP_CONTIG_USAGE_ATTR(largest_free, DMAHEAP_CONTIG_LARGEST_FREE);
+DMAHEAP_CONTIG_USAGE_ATTR(largest_alloc, DMAHEAP_CONTIG_LARGEST_ALLOC);
 
 static struct attribute *carveout_heap_attrs[] = {
 	&dev_attr_base.attr,
@@ -308,8 +185,8 @@ static int carveout_check_range(const char *name, phys_addr_t base, u64 size)
 
 static void carveout_destroy(struct carveout_heap *ch)
 {
-	memunmap(ch->vaddr);
-	pfn_range_destroy(&ch->range);
+	memunmap(ch->contig.vaddr);
+	dmaheap_range_destroy(&ch->range);
 	release_mem_region(ch->base, ch->size);
 	kfree(ch);
 }
@@ -364,22 +241,26 @@ static int carveout_setup(const char *name, phys_addr_t base, u64 size)
 		ret = -EBUSY;
 		goto free_heap;
 	}
-	ret = pfn_range_init(&ch->range, PHYS_PFN(base), PHYS_PFN(size),
-			     align_max);
+	ret = dmaheap_range_init(&ch->range, PHYS_PFN(base), PHYS_PFN(size),
+				 align_max);
 	if (ret)
 		goto release_region;
-	ch->vaddr = memremap(base, size, MEMREMAP_WB);
-	if (!ch->vaddr) {
+	ch->contig.vaddr = memremap(base, size, MEMREMAP_WB);
+	if (!ch->contig.vaddr) {
 		pr_err("%s: cannot map range %#llx+%#llx\n", name, (u64)base,
 		       size);
 		ret = -ENOMEM;
 		goto destroy_range;
 	}
+	ch->contig.ops = &carveout_contig_ops;
+	ch->contig.range = &ch->range;
+	ch->contig.map_pfn = PHYS_PFN(base);
+	ch->contig.buf_flags = DMAHEAP_BUF_NO_LINEAR_MAP;
 	carveouts[ncarveouts++] = ch;
 	return 0;
 
 destroy_range:
-	pfn_range_destroy(&ch->range);
+	dmaheap_range_destroy(&ch->range);
 release_region:
 	release_mem_region(base, size);
 free_heap:
@@ -392,7 +273,7 @@ static int carveout_register(struct carveout_heap *ch)
 	struct dmaheap_info info = {
 		.name = ch->name,
 		.ops = &carveout_heap_ops,
-		.priv = ch,
+		.priv = &ch->contig,
 		.props = DMAHEAP_PROP_CONTIGUOUS,
 		.limit = ch->size,
 		.groups = carveout_heap_groups,
@@ -410,12 +291,17 @@ static int carveout_register(struct carveout_heap *ch)
 }
 
 /* Parse one "[NAME=]SIZE@BASE" entry and set its range up. */
-static int carveout_parse_one(char *spec, unsigned int index)
+static int carveout_parse_one(char *spec, unsigned int index, void *data)
 {
 	char defname[DMAHEAP_NAME_MAX + 1];
-	char *name, *p, *end;
+	const char *end;
+	char *name, *p;
 	u64 size, base;
 
+	if (index == CARVEOUT_MAX_HEAPS) {
+		pr_err("at most %d ranges\n", CARVEOUT_MAX_HEAPS);
+		return -EINVAL;
+	}
 	p = strchr(spec, '=');
 	if (p) {
 		*p++ = '\0';
@@ -428,12 +314,9 @@ static int carveout_parse_one(char *spec, unsigned int index)
 			strscpy(defname, "carveout", sizeof(defname));
 		name = defname;
 	}
-	size = memparse(p, &end);
-	if (end == p || *end != '@')
-		goto bad;
-	p = end + 1;
-	base = memparse(p, &end);
-	if (end == p || *end)
+	if (dmaheap_parse_bytes(p, &end, DMAHEAP_PARSE_HEX, &size) ||
+	    *end != '@' ||
+	    dmaheap_parse_bytes(end + 1, &end, DMAHEAP_PARSE_HEX, &base) || *end)
 		goto bad;
 	return carveout_setup(name, base, size);
 
@@ -454,32 +337,6 @@ static void carveout_heap_teardown(unsigned int nregistered)
 	}
 }
 
-static int carveout_heap_parse(void)
-{
-	char *copy, *cur, *spec;
-	unsigned int index = 0;
-	int ret = 0;
-
-	copy = kstrdup(ranges, GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	cur = copy;
-	while ((spec = strsep(&cur, ",")) != NULL) {
-		if (!*spec)
-			continue;
-		if (index == CARVEOUT_MAX_HEAPS) {
-			pr_err("at most %d ranges\n", CARVEOUT_MAX_HEAPS);
-			ret = -EINVAL;
-			break;
-		}
-		ret = carveout_parse_one(spec, index++);
-		if (ret)
-			break;
-	}
-	kfree(copy);
-	return ret;
-}
-
 static int __init carveout_heap_init(void)
 {
 	unsigned int i = 0;
@@ -490,7 +347,7 @@ static int __init carveout_heap_init(void)
 		return -EINVAL;
 	}
 	/* Every range is checked before any heap becomes visible. */
-	ret = carveout_heap_parse();
+	ret = dmaheap_parse_list(ranges, ',', carveout_parse_one, NULL);
 	if (!ret && !ncarveouts)
 		ret = -EINVAL;
 	if (ret)

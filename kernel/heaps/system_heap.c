@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dmaheap system heap: zeroed pages from the page allocator.
+ * dmaheap system heaps: zeroed pages from the page allocator.
+ *
+ * One allocator, four registrations that differ only in per-heap data (a
+ * struct system_heap_variant):
+ *
+ *   system                  cached pages from anywhere in RAM
+ *   system-uncached         the same, write-combined for the CPU (x86)
+ *   system-dma32            cached pages below 4 GiB, for 32-bit DMA
+ *                           masters without an IOMMU
+ *   system-uncached-dma32   write-combined pages below 4 GiB
  *
  * A buffer is built from the largest chunks the buddy allocator can hand out
  * cheaply (order 8, then 4), topped up with single pages.  Order 8 is tried
@@ -9,10 +18,22 @@
  * single pages may reclaim harder but never wake the OOM killer, so an
  * unsatisfiable request ends in -ENOMEM.
  *
- * system_uncached_heap.c builds this file a second time, with
- * SYSTEM_HEAP_UNCACHED defined, as the "system-uncached" heap: the same
- * pages, mapped write-combined.  That variant supplies the hooks declared
- * below; for this heap they do nothing.
+ * Write-combined variants on x86 and PAT.  A page must not be mapped with
+ * two different cache types at once: the CPU's behaviour is undefined if the
+ * linear mapping says write-back while a user mapping says write-combined,
+ * and the kernel's PAT code enforces the rule.  When a RAM page is mapped
+ * into userspace with remap_pfn_range(), PAT looks up the type recorded for
+ * that page: if it is not the requested write-combined type it complains in
+ * the kernel log and maps write-back instead.  So before export every page
+ * goes through set_pages_array_wc(), which records write-combined for the
+ * page and switches its linear mapping to it; at free, set_pages_array_wb()
+ * switches it back and drops the record, and only then does the page return
+ * to the page allocator.  The pages are zeroed through the cached linear
+ * mapping, so the zeroes may still sit in the CPU caches; changing the
+ * linear mapping's cache type writes back and invalidates every page it
+ * changes (clflush per line, or wbinvd), after flushing the TLBs.  That is
+ * the one flush at allocation: afterwards no cacheable mapping of the pages
+ * exists, and devices read zeroes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,102 +46,180 @@
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#ifdef CONFIG_X86
+#include <asm/set_memory.h>
+#endif
 
 #include <dmaheap/buffer.h>
 #include <dmaheap/compat.h>
 #include <dmaheap/heap.h>
 
-#ifdef SYSTEM_HEAP_UNCACHED
-#define SYSTEM_HEAP_NAME	"system-uncached"
-/* The kernel mapping of every page changes type, so it needs one. */
-#define SYSTEM_HEAP_GFP		GFP_USER
-#define SYSTEM_HEAP_PROPS	DMAHEAP_PROP_UNCACHED
-#define SYSTEM_HEAP_DESC	"write-combined zeroed pages from the page allocator"
-#else
-#define SYSTEM_HEAP_NAME	"system"
-#define SYSTEM_HEAP_GFP		GFP_HIGHUSER
-#define SYSTEM_HEAP_PROPS	0
-#define SYSTEM_HEAP_DESC	"zeroed pages from the page allocator"
-#endif
+/**
+ * struct system_heap_attr_ops - page attribute changes of a variant
+ * @prepare:	Give the @npages pages in @pages the variant's attributes,
+ *		after they are zeroed and before export.  Whether it
+ *		succeeds or fails, @restore runs before the pages are freed.
+ * @restore:	Give the pages their normal attributes back.  If that fails
+ *		the pages must never be reused and are leaked.
+ */
+struct system_heap_attr_ops {
+	int (*prepare)(struct page **pages, unsigned int npages);
+	int (*restore)(struct page **pages, unsigned int npages);
+};
+
+/**
+ * struct system_heap_variant - what makes one system heap differ from another
+ * @name:	The heap name (a module parameter; empty: not registered).
+ * @zone_gfp:	GFP flags choosing the memory: __GFP_DMA32, or
+ *		__GFP_HIGHMEM where highmem is fine, added to GFP_USER.
+ * @buf_flags:	DMAHEAP_BUF_* flags of every buffer.
+ * @props:	DMAHEAP_PROP_* flags of the heap.
+ * @attr_ops:	Page attribute changes, or NULL for plain cached pages.
+ * @heap:	The registered heap, or NULL.
+ */
+struct system_heap_variant {
+	char **name;
+	gfp_t zone_gfp;
+	unsigned int buf_flags;
+	unsigned int props;
+	const struct system_heap_attr_ops *attr_ops;
+	struct dmaheap *heap;
+};
 
 /**
  * struct system_heap_buffer - a system heap buffer
  * @buf: the common part, handed to the shared exporter
- * @pages: system-uncached: every page of the buffer, for the page
- *	attribute calls at allocation and free
- * @npages: system-uncached: number of entries in @pages
+ * @variant: the heap variant it came from
+ * @pages: for variants with attribute changes, every page of the buffer
+ * @npages: number of entries in @pages
  */
 struct system_heap_buffer {
 	struct dmaheap_buffer buf;
+	const struct system_heap_variant *variant;
 	struct page **pages;
 	unsigned int npages;
 };
 
-#ifdef SYSTEM_HEAP_UNCACHED
-static int system_heap_variant_init(void);
-static int system_heap_prepare(struct system_heap_buffer *buffer);
-static int system_heap_restore(struct system_heap_buffer *buffer);
+/* Allocation orders, largest first; each is given up once it fails. */
+static const unsigned int system_heap_orders[] = { 8, 4, 0 };
+
+static gfp_t system_heap_order_gfp(unsigned int order)
+{
+	gfp_t gfp = GFP_USER | __GFP_ZERO | __GFP_NOWARN;
+
+	switch (order) {
+	case 8:
+		return (gfp | __GFP_NORETRY) & ~__GFP_RECLAIM;
+	case 4:
+		return gfp | __GFP_NORETRY;
+	default:
+		return gfp | __GFP_RETRY_MAYFAIL;
+	}
+}
+
+static char *name = "system";
+module_param(name, charp, 0444);
+MODULE_PARM_DESC(name, "Name of the cached heap (default \"system\"; empty: none)");
+
+static char *uncached_name = "system-uncached";
+module_param(uncached_name, charp, 0444);
+MODULE_PARM_DESC(uncached_name,
+		 "Name of the write-combined heap, x86 only (default \"system-uncached\"; empty: none)");
+
+static char *dma32_name = "system-dma32";
+module_param(dma32_name, charp, 0444);
+MODULE_PARM_DESC(dma32_name,
+		 "Name of the cached heap below 4 GiB (default \"system-dma32\"; empty: none)");
+
+static char *uncached_dma32_name = "system-uncached-dma32";
+module_param(uncached_dma32_name, charp, 0444);
+MODULE_PARM_DESC(uncached_dma32_name,
+		 "Name of the write-combined heap below 4 GiB, x86 only (default \"system-uncached-dma32\"; empty: none)");
+
+#ifdef CONFIG_X86
+static int system_heap_set_wc(struct page **pages, unsigned int npages)
+{
+	return set_pages_array_wc(pages, npages);
+}
+
+static int system_heap_set_wb(struct page **pages, unsigned int npages)
+{
+	return set_pages_array_wb(pages, npages);
+}
+
+static const struct system_heap_attr_ops system_heap_wc_ops = {
+	.prepare = system_heap_set_wc,
+	.restore = system_heap_set_wb,
+};
+#define SYSTEM_HEAP_WC_OPS	(&system_heap_wc_ops)
 #else
-static inline int system_heap_variant_init(void)
-{
-	return 0;
-}
-
-/*
- * Called once the sg_table is complete, before export.  Whether it succeeds
- * or fails, system_heap_restore() runs before the pages are freed.
- */
-static inline int system_heap_prepare(struct system_heap_buffer *buffer)
-{
-	return 0;
-}
-
-/* Called before the pages go back; on failure they are leaked instead. */
-static inline int system_heap_restore(struct system_heap_buffer *buffer)
-{
-	return 0;
-}
+/* Write-combined page attributes are implemented for x86 only. */
+#define SYSTEM_HEAP_WC_OPS	NULL
 #endif
 
-struct system_heap_order {
-	unsigned int order;
-	gfp_t gfp;
+/*
+ * The kernel mapping of a write-combined page changes type, so those
+ * variants take no highmem; the dma32 variants are skipped on kernels
+ * without ZONE_DMA32.
+ */
+static struct system_heap_variant system_heap_variants[] = {
+	{
+		.name = &name,
+		.zone_gfp = __GFP_HIGHMEM,
+	},
+	{
+		.name = &uncached_name,
+		.buf_flags = DMAHEAP_BUF_UNCACHED,
+		.props = DMAHEAP_PROP_UNCACHED,
+		.attr_ops = SYSTEM_HEAP_WC_OPS,
+	},
+	{
+		.name = &dma32_name,
+		.zone_gfp = __GFP_DMA32,
+		.props = DMAHEAP_PROP_DMA32,
+	},
+	{
+		.name = &uncached_dma32_name,
+		.zone_gfp = __GFP_DMA32,
+		.buf_flags = DMAHEAP_BUF_UNCACHED,
+		.props = DMAHEAP_PROP_UNCACHED | DMAHEAP_PROP_DMA32,
+		.attr_ops = SYSTEM_HEAP_WC_OPS,
+	},
 };
 
-/* Largest first; each order is given up for good once it fails. */
-static const struct system_heap_order system_heap_orders[] = {
-	{ 8, (SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY) &
-	     ~__GFP_RECLAIM },
-	{ 4, SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY },
-	{ 0, SYSTEM_HEAP_GFP | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL },
-};
-
-static char *name = SYSTEM_HEAP_NAME;
-module_param(name, charp, 0444);
-MODULE_PARM_DESC(name, "Heap node name under /dev/dma_heap (default \"" SYSTEM_HEAP_NAME "\")");
-
-static struct dmaheap *system_heap;
-
-static void system_heap_free_pages(struct list_head *pages)
+static void system_heap_free_pages(struct sg_table *sgt)
 {
-	struct page *page, *tmp;
+	struct scatterlist *sg;
+	unsigned int i;
 
-	list_for_each_entry_safe(page, tmp, pages, lru) {
-		list_del(&page->lru);
-		__free_pages(page, page_private(page));
-	}
+	for_each_sgtable_sg(sgt, sg, i)
+		__free_pages(sg_page(sg), get_order(sg->length));
+}
+
+/* Undo the variant's attributes; true if the pages may be freed. */
+static bool system_heap_restore(struct system_heap_buffer *buffer)
+{
+	int ret;
+
+	if (!buffer->pages)
+		return true;
+	ret = buffer->variant->attr_ops->restore(buffer->pages,
+						 buffer->npages);
+	if (ret)
+		pr_err("cannot restore write-back caching of %u pages (%d); leaking them\n",
+		       buffer->npages, ret);
+	kvfree(buffer->pages);
+	buffer->pages = NULL;
+	return !ret;
 }
 
 static void system_heap_free(struct dmaheap_buffer *dbuf)
 {
 	struct system_heap_buffer *buffer =
 		container_of(dbuf, struct system_heap_buffer, buf);
-	struct scatterlist *sg;
-	unsigned int i;
 
-	if (!system_heap_restore(buffer))
-		for_each_sgtable_sg(&dbuf->sgt, sg, i)
-			__free_pages(sg_page(sg), get_order(sg->length));
+	if (system_heap_restore(buffer))
+		system_heap_free_pages(&dbuf->sgt);
 	sg_free_table(&dbuf->sgt);
 	kfree(buffer);
 }
@@ -133,15 +232,16 @@ static const struct dmaheap_buffer_ops system_heap_buffer_ops = {
  * Collect pages for @len bytes on @pages, largest orders first.  Each page's
  * order is kept in page_private() until the sg_table is built.
  */
-static int system_heap_collect(struct list_head *pages, size_t len,
+static int system_heap_collect(const struct system_heap_variant *v,
+			       struct list_head *pages, size_t len,
 			       unsigned int *count)
 {
 	size_t left = len;
 	unsigned int i = 0;
 
 	while (left) {
-		const struct system_heap_order *o = &system_heap_orders[i];
-		size_t chunk = PAGE_SIZE << o->order;
+		unsigned int order = system_heap_orders[i];
+		size_t chunk = PAGE_SIZE << order;
 		struct page *page;
 
 		if (fatal_signal_pending(current))
@@ -150,14 +250,15 @@ static int system_heap_collect(struct list_head *pages, size_t len,
 			i++;
 			continue;
 		}
-		page = alloc_pages(o->gfp, o->order);
+		page = alloc_pages(system_heap_order_gfp(order) | v->zone_gfp,
+				   order);
 		if (!page) {
 			if (i == ARRAY_SIZE(system_heap_orders) - 1)
 				return -ENOMEM;
 			i++;
 			continue;
 		}
-		set_page_private(page, o->order);
+		set_page_private(page, order);
 		list_add_tail(&page->lru, pages);
 		left -= chunk;
 		(*count)++;
@@ -166,47 +267,96 @@ static int system_heap_collect(struct list_head *pages, size_t len,
 	return 0;
 }
 
-static struct dma_buf *system_heap_allocate(struct dmaheap *heap, size_t len,
-					    u32 fd_flags, u64 heap_flags)
+static void system_heap_drop_list(struct list_head *pages)
 {
-	struct system_heap_buffer *buffer;
 	struct page *page, *tmp;
-	struct dma_buf *dmabuf;
+
+	list_for_each_entry_safe(page, tmp, pages, lru) {
+		list_del(&page->lru);
+		__free_pages(page, page_private(page));
+	}
+}
+
+/* Move the collected pages into the buffer's sg_table. */
+static int system_heap_build_table(struct system_heap_buffer *buffer,
+				   struct list_head *pages, unsigned int count)
+{
+	struct page *page, *tmp;
 	struct scatterlist *sg;
-	unsigned int count = 0, i;
-	LIST_HEAD(pages);
 	int ret;
 
-	/* Do not even start what cannot finish without pushing others out. */
-	if (len >> PAGE_SHIFT > si_mem_available())
-		return ERR_PTR(-ENOMEM);
-
-	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
-	if (!buffer)
-		return ERR_PTR(-ENOMEM);
-	dmaheap_buffer_init(&buffer->buf, heap, &system_heap_buffer_ops, len);
-
-	ret = system_heap_collect(&pages, len, &count);
+	ret = sg_alloc_table(&buffer->buf.sgt, count, DMAHEAP_GFP);
 	if (ret)
-		goto free_pages;
-
-	ret = sg_alloc_table(&buffer->buf.sgt, count, GFP_KERNEL);
-	if (ret)
-		goto free_pages;
+		return ret;
 	sg = buffer->buf.sgt.sgl;
-	list_for_each_entry_safe(page, tmp, &pages, lru) {
+	list_for_each_entry_safe(page, tmp, pages, lru) {
 		sg_set_page(sg, page, PAGE_SIZE << page_private(page), 0);
 		set_page_private(page, 0);
 		list_del(&page->lru);
 		sg = sg_next(sg);
 	}
+	return 0;
+}
 
-	/* On failure restore() still decides whether the pages can go back. */
-	ret = system_heap_prepare(buffer);
+/* Give every page the variant's attributes (write-combined). */
+static int system_heap_prepare(struct system_heap_buffer *buffer)
+{
+	unsigned long npages = buffer->buf.len >> PAGE_SHIFT;
+	struct sg_page_iter piter;
+	unsigned int i = 0;
+
+	/* The page attribute API counts pages in an int. */
+	if (npages > INT_MAX)
+		return -ENOMEM;
+	buffer->pages = kvmalloc_array(npages, sizeof(*buffer->pages),
+				       DMAHEAP_GFP);
+	if (!buffer->pages)
+		return -ENOMEM;
+	for_each_sgtable_page(&buffer->buf.sgt, &piter, 0) {
+		if (WARN_ON(i >= npages))
+			break;
+		buffer->pages[i++] = sg_page_iter_page(&piter);
+	}
+	buffer->npages = i;
+	return buffer->variant->attr_ops->prepare(buffer->pages,
+						  buffer->npages);
+}
+
+static struct dma_buf *system_heap_allocate(struct dmaheap *heap,
+					    const struct dmaheap_request *req)
+{
+	const struct system_heap_variant *v = dmaheap_priv(heap);
+	struct system_heap_buffer *buffer;
+	struct dma_buf *dmabuf;
+	unsigned int count = 0;
+	LIST_HEAD(pages);
+	int ret;
+
+	/* Do not even start what cannot finish without pushing others out. */
+	if (req->len >> PAGE_SHIFT > si_mem_available())
+		return ERR_PTR(-ENOMEM);
+
+	buffer = kzalloc(sizeof(*buffer), DMAHEAP_GFP);
+	if (!buffer)
+		return ERR_PTR(-ENOMEM);
+	buffer->variant = v;
+	buffer->buf.len = req->len;
+	buffer->buf.flags = v->buf_flags;
+
+	ret = system_heap_collect(v, &pages, req->len, &count);
 	if (ret)
-		goto restore_pages;
+		goto drop_pages;
+	ret = system_heap_build_table(buffer, &pages, count);
+	if (ret)
+		goto drop_pages;
 
-	dmabuf = dmaheap_buffer_export(&buffer->buf, fd_flags);
+	if (v->attr_ops) {
+		ret = system_heap_prepare(buffer);
+		if (ret)
+			goto restore_pages;
+	}
+	dmabuf = dmaheap_buffer_export(&buffer->buf, req,
+				       &system_heap_buffer_ops);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
 		goto restore_pages;
@@ -215,13 +365,10 @@ static struct dma_buf *system_heap_allocate(struct dmaheap *heap, size_t len,
 
 restore_pages:
 	if (system_heap_restore(buffer))
-		goto free_table;
-	for_each_sgtable_sg(&buffer->buf.sgt, sg, i)
-		__free_pages(sg_page(sg), get_order(sg->length));
-free_table:
+		system_heap_free_pages(&buffer->buf.sgt);
 	sg_free_table(&buffer->buf.sgt);
-free_pages:
-	system_heap_free_pages(&pages);
+drop_pages:
+	system_heap_drop_list(&pages);
 	kfree(buffer);
 	return ERR_PTR(ret);
 }
@@ -230,31 +377,84 @@ static const struct dmaheap_ops system_heap_ops = {
 	.allocate = system_heap_allocate,
 };
 
+/* Why a variant cannot be registered on this kernel, or NULL. */
+static const char *system_heap_unsupported(const struct system_heap_variant *v)
+{
+	if ((v->buf_flags & DMAHEAP_BUF_UNCACHED) && !v->attr_ops)
+		return "write-combined page attributes are only implemented for x86";
+	if ((v->props & DMAHEAP_PROP_DMA32) && !IS_ENABLED(CONFIG_ZONE_DMA32))
+		return "the kernel has no ZONE_DMA32";
+	if (dmaheap_name_owned_by_kernel(*v->name))
+		return "the kernel's own DMA-BUF heaps hold that name";
+	return NULL;
+}
+
+static void system_heap_unregister_all(void)
+{
+	size_t i;
+
+	for (i = ARRAY_SIZE(system_heap_variants); i-- > 0;) {
+		struct system_heap_variant *v = &system_heap_variants[i];
+
+		if (v->heap)
+			dmaheap_unregister(v->heap);
+		v->heap = NULL;
+	}
+}
+
 static int __init system_heap_init(void)
 {
-	struct dmaheap_info info = {
-		.name = name,
-		.ops = &system_heap_ops,
-		.props = SYSTEM_HEAP_PROPS,
-	};
+	unsigned int registered = 0;
+	size_t i;
 	int ret;
 
-	ret = system_heap_variant_init();
-	if (ret)
-		return ret;
-	system_heap = dmaheap_register(&info);
-	return PTR_ERR_OR_ZERO(system_heap);
+	for (i = 0; i < ARRAY_SIZE(system_heap_variants); i++) {
+		struct system_heap_variant *v = &system_heap_variants[i];
+		struct dmaheap_info info = {
+			.name = *v->name,
+			.ops = &system_heap_ops,
+			.priv = v,
+			.props = v->props,
+		};
+		const char *why;
+
+		if (!*v->name || !**v->name)
+			continue;
+		why = system_heap_unsupported(v);
+		if (why) {
+			pr_notice("heap '%s' not registered: %s\n", *v->name,
+				  why);
+			continue;
+		}
+		v->heap = dmaheap_register(&info);
+		if (IS_ERR(v->heap)) {
+			ret = PTR_ERR(v->heap);
+			v->heap = NULL;
+			pr_err("cannot register heap '%s': %d\n", *v->name, ret);
+			goto unregister;
+		}
+		registered++;
+	}
+	if (!registered) {
+		pr_err("no heap to register\n");
+		return -ENODEV;
+	}
+	return 0;
+
+unregister:
+	system_heap_unregister_all();
+	return ret;
 }
 
 static void __exit system_heap_exit(void)
 {
-	dmaheap_unregister(system_heap);
+	system_heap_unregister_all();
 }
 
 module_init(system_heap_init);
 module_exit(system_heap_exit);
 
-MODULE_DESCRIPTION("dmaheap " SYSTEM_HEAP_NAME " heap: " SYSTEM_HEAP_DESC);
+MODULE_DESCRIPTION("dmaheap system heaps: zeroed pages, cached or write-combined, anywhere or below 4 GiB");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(DMAHEAP_NS(DMAHEAP));
 MODULE_IMPORT_NS(DMAHEAP_NS(DMA_BUF));

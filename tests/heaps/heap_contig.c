@@ -367,11 +367,16 @@ TEST(alloc_beyond_memory_enomem)
 	ASSERT_STATS_BASELINE(&h, &base);
 }
 
-/* Alias nodes: other names, the same memory and properties. */
+/*
+ * Alias nodes are names of the heap, not heaps: the same memory and
+ * properties, and one set of statistics and one cap, whichever name is
+ * used to allocate or to read and write them.
+ */
 TEST(alias_nodes_share_heap)
 {
 	char path[PATH_MAX], aliases[256] = "", *save = NULL, *name;
-	uint64_t pool = 0, free0 = 0, free1 = 0;
+	uint64_t pool = 0, free0 = 0, free1 = 0, limit = 0;
+	struct th_stats base, now;
 	struct th_heap h;
 	int ifd, n = 0;
 
@@ -383,9 +388,11 @@ TEST(alias_nodes_share_heap)
 		SKIP("no aliases= given to %s", MODULE_NAME);
 	ifd = hu_inspect_open();
 	ASSERT_EQ(0, th_sysfs_read(&h, "pool_bytes", &pool));
+	ASSERT_EQ(0, th_sysfs_read(&h, "limit_bytes", &limit));
 	for (name = strtok_r(aliases, ":\n", &save); name;
 	     name = strtok_r(NULL, ":\n", &save)) {
-		uint64_t contiguous = 0;
+		uint64_t contiguous = 0, alimit = 0;
+		char heapname[96] = "", num[32];
 		struct th_heap a;
 		int fd;
 
@@ -393,12 +400,34 @@ TEST(alias_nodes_share_heap)
 		ASSERT_EQ(0, access(a.dev, R_OK | W_OK));
 		ASSERT_EQ(0, th_sysfs_read(&a, "contiguous", &contiguous));
 		EXPECT_EQ(1, contiguous);
+		snprintf(path, sizeof(path), "%s/heap", a.sysfs);
+		ASSERT_EQ(0, th_read_file(path, heapname, sizeof(heapname)));
+		heapname[strcspn(heapname, "\n")] = '\0';
+		EXPECT_EQ(0, strcmp(heapname, h.name));
+		/* One cap: the alias shows it, and a new one set through it. */
+		ASSERT_EQ(0, th_sysfs_read(&a, "limit_bytes", &alimit));
+		EXPECT_EQ(limit, alimit);
+		snprintf(num, sizeof(num), "%" PRIu64, limit - 4096);
+		ASSERT_EQ(0, th_sysfs_write(&a, "limit_bytes", num));
+		ASSERT_EQ(0, th_sysfs_read(&h, "limit_bytes", &alimit));
+		EXPECT_EQ(limit - 4096, alimit);
+		snprintf(num, sizeof(num), "%" PRIu64, limit);
+		ASSERT_EQ(0, th_sysfs_write(&h, "limit_bytes", num));
+
 		/* A pool shows the alias's buffers on the heap's side too. */
 		if (pool)
 			ASSERT_EQ(0, th_sysfs_read(&h, "pool_free_bytes",
 						   &free0));
+		ASSERT_EQ(0, th_stats_read(&h, &base));
 		fd = alloc_checked(ifd, &a, 4 * TH_MiB, contig_align_max(),
 				   NULL);
+		/* One set of statistics, read through either name. */
+		ASSERT_EQ(0, th_stats_read(&h, &now));
+		EXPECT_EQ(base.buffers + 1, now.buffers);
+		EXPECT_EQ(base.bytes + 4 * TH_MiB, now.bytes);
+		EXPECT_EQ(base.total_allocs + 1, now.total_allocs);
+		ASSERT_EQ(0, th_stats_read(&a, &base));
+		EXPECT_EQ(now.bytes, base.bytes);
 		if (pool && free0 >= 4 * TH_MiB) {
 			ASSERT_EQ(0, th_sysfs_read(&h, "pool_free_bytes",
 						   &free1));

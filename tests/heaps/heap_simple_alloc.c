@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * heap_simple_alloc: the 2017 simple allocator RFC's interface, served by
- * the dmaheap_simple_alloc front-end (kernel/heaps/simple_allocator.h).
+ * the dmaheap_simple_alloc front-end (include/uapi/linux/simple_allocator.h).
  *
  * The RFC's example program, written afresh, runs against /dev/cma0 (or
  * the first node there is); then the ioctl's contract: the real
@@ -11,7 +11,7 @@
  */
 #include "heap_util.h"
 
-#include "simple_allocator.h"
+#include <linux/simple_allocator.h>
 
 #define MAX_NODES	32
 
@@ -350,12 +350,11 @@ TEST(alloc_heap_gone_enodev)
 		SKIP("no node for system-uncached");
 	fd = open(node->dev, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
-	if (syscall(SYS_delete_module, "dmaheap_system_uncached", O_NONBLOCK))
-		SKIP("cannot unload dmaheap_system_uncached: %s",
-		     strerror(errno));
+	if (syscall(SYS_delete_module, "dmaheap_system", O_NONBLOCK))
+		SKIP("cannot unload dmaheap_system: %s", strerror(errno));
 	EXPECT_EQ(-ENODEV, sa_alloc(fd, &data));
-	ret = hu_load_module("dmaheap_system_uncached.ko",
-			     load_order_params("dmaheap_system_uncached.ko"));
+	ret = hu_load_module("dmaheap_system.ko",
+			     load_order_params("dmaheap_system.ko"));
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, sa_alloc(fd, &data));
 	EXPECT_EQ(4096, data.length);

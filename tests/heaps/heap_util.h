@@ -3,7 +3,7 @@
  * heap_util.h - helpers shared by the heap_* tests (on top of harness.h).
  *
  *  - hu_inspect_*: the test-only dmaheap_inspect module (see
- *    kernel/heaps/dmaheap_inspect.h), loaded from $DMAHEAP_MODDIR on first
+ *    tests/kmod/dmaheap_inspect.h), loaded from $DMAHEAP_MODDIR on first
  *    use: physical segments of a dma-buf and the cache type of its
  *    mappings.  Missing module or device: the case is skipped.
  *  - hu_find_heaps(): heaps picked by a sysfs attribute of their own.

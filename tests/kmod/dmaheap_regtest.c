@@ -23,11 +23,15 @@ static char *test_case;
 module_param_named(case, test_case, charp, 0444);
 MODULE_PARM_DESC(case, "The check to run at load");
 
+static unsigned int nodes;
+module_param(nodes, uint, 0444);
+MODULE_PARM_DESC(nodes, "Heap nodes (names and aliases) registered before the load");
+
 /* Calls of regtest_allocate(), to prove the core did or did not get there. */
 static atomic_t regtest_allocs = ATOMIC_INIT(0);
 
-static struct dma_buf *regtest_allocate(struct dmaheap *heap, size_t len,
-					u32 fd_flags, u64 heap_flags)
+static struct dma_buf *regtest_allocate(struct dmaheap *heap,
+					const struct dmaheap_request *req)
 {
 	atomic_inc(&regtest_allocs);
 	return ERR_PTR(-ENOSPC);
@@ -47,27 +51,34 @@ static const struct dmaheap_ops regtest_no_allocate_ops;
 	}								\
 } while (0)
 
-/* Register @name with @ops and expect @err (0: success, then unregister). */
-static int regtest_expect(const char *name, const struct dmaheap_ops *ops,
-			  int err)
+/* Register @info and expect @err (0: success, then unregister). */
+static int regtest_expect_info(const struct dmaheap_info *info, int err)
 {
-	struct dmaheap_info info = { .name = name, .ops = ops };
-	struct dmaheap *heap = dmaheap_register(&info);
+	struct dmaheap *heap = dmaheap_register(info);
 
 	if (IS_ERR(heap)) {
 		if (PTR_ERR(heap) == err)
 			return 0;
 		pr_err("case %s: registering '%s' gave %ld, expected %d\n",
-		       test_case, name ?: "(null)", PTR_ERR(heap), err);
+		       test_case, info->name ?: "(null)", PTR_ERR(heap), err);
 		return -EPROTO;
 	}
 	dmaheap_unregister(heap);
 	if (err) {
 		pr_err("case %s: registering '%s' succeeded, expected %d\n",
-		       test_case, name ?: "(null)", err);
+		       test_case, info->name ?: "(null)", err);
 		return -EPROTO;
 	}
 	return 0;
+}
+
+/* Register @name with @ops and expect @err (0: success, then unregister). */
+static int regtest_expect(const char *name, const struct dmaheap_ops *ops,
+			  int err)
+{
+	struct dmaheap_info info = { .name = name, .ops = ops };
+
+	return regtest_expect_info(&info, err);
 }
 
 static int case_bad_names(void)
@@ -132,24 +143,21 @@ static int case_duplicate_name(void)
 	return 0;
 }
 
-static int regtest_count(struct dmaheap *heap, void *data)
-{
-	(*(unsigned int *)data)++;
-	return 0;
-}
-
-/* Fill every minor: exactly DMAHEAP_MAX_HEAPS heaps fit, the next gets -ENOSPC. */
+/*
+ * Fill every minor: with the nodes that existed before (counted by the
+ * test program in /sys/class/dmaheap), exactly DMAHEAP_MAX_NODES fit and
+ * the next heap gets -ENOSPC.
+ */
 static int case_max_heaps(void)
 {
+	unsigned int existing = nodes, n = 0, i;
 	struct dmaheap **heaps;
-	unsigned int existing = 0, n = 0, i;
 	struct dmaheap *extra;
 	int ret = 0;
 
-	heaps = kcalloc(DMAHEAP_MAX_HEAPS, sizeof(*heaps), GFP_KERNEL);
+	heaps = kcalloc(DMAHEAP_MAX_NODES, sizeof(*heaps), GFP_KERNEL);
 	if (!heaps)
 		return -ENOMEM;
-	dmaheap_for_each(regtest_count, &existing);
 
 	for (;;) {
 		char name[32];
@@ -162,14 +170,14 @@ static int case_max_heaps(void)
 			ret = PTR_ERR(heap);
 			break;
 		}
-		if (n == DMAHEAP_MAX_HEAPS) {
+		if (n == DMAHEAP_MAX_NODES) {
 			dmaheap_unregister(heap);
 			ret = 0;
 			break;
 		}
 		heaps[n++] = heap;
 	}
-	if (ret != -ENOSPC || existing + n != DMAHEAP_MAX_HEAPS) {
+	if (ret != -ENOSPC || existing + n != DMAHEAP_MAX_NODES) {
 		pr_err("case %s: %u heaps existed, %u more registered, then %d\n",
 		       test_case, existing, n, ret);
 		ret = -EPROTO;
@@ -303,10 +311,60 @@ static int case_alloc_after_unregister(void)
 	return 0;
 }
 
+/*
+ * Aliases are names of one heap: each finds the heap, none may be taken
+ * already, at most DMAHEAP_MAX_ALIASES, each a valid name; a failed
+ * registration leaves none of its names behind.
+ */
+static int case_aliases(void)
+{
+	static const char *const two[] = { "regtest-a", "regtest-b", NULL };
+	static const char *const taken[] = { "regtest-c", "regtest", NULL };
+	static const char *const bad[] = { "regtest-d", "a/b", NULL };
+	static const char *const many[] = { "r1", "r2", "r3", "r4", "r5", NULL };
+	struct dmaheap_info info = {
+		.name = "regtest",
+		.aliases = two,
+		.ops = &regtest_ops,
+	};
+	struct dmaheap *heap = dmaheap_register(&info), *found;
+	bool same;
+	int ret;
+
+	CHECK(!IS_ERR(heap));
+	found = dmaheap_find("regtest-b");
+	same = found == heap;
+	if (found) {
+		same = same && !strcmp(dmaheap_name(found), "regtest");
+		dmaheap_put(found);
+	}
+	/* An alias that is another heap's name. */
+	info.name = "regtest-x";
+	info.aliases = taken;
+	ret = regtest_expect_info(&info, -EEXIST);
+	dmaheap_unregister(heap);
+	CHECK(same);
+	CHECK(!ret);
+	CHECK(!dmaheap_find("regtest-x") && !dmaheap_find("regtest-c"));
+	CHECK(!dmaheap_find("regtest-a"));
+
+	info.aliases = bad;
+	CHECK(!regtest_expect_info(&info, -EINVAL));
+	info.aliases = many;
+	CHECK(!regtest_expect_info(&info, -EINVAL));
+	CHECK(!dmaheap_find("regtest-x") && !dmaheap_find("r1"));
+	/* Once the heap is gone its aliases are free names again. */
+	info.name = "regtest-a";
+	info.aliases = NULL;
+	CHECK(!regtest_expect_info(&info, 0));
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(void);
 } regtest_cases[] = {
+	{ "aliases", case_aliases },
 	{ "bad_names", case_bad_names },
 	{ "missing_ops", case_missing_ops },
 	{ "too_many_groups", case_too_many_groups },

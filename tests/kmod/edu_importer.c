@@ -31,7 +31,6 @@
 #include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
-#include <linux/iommu.h>
 #include <linux/iopoll.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -46,8 +45,10 @@
 #include <linux/xarray.h>
 
 #include <dmaheap/compat.h>
+#include <dmaheap/dma.h>
 
 #include "edu_importer_uapi.h"
+#include "kmod_util.h"
 
 #define EDU_VENDOR_ID		0x1234
 #define EDU_DEVICE_ID		0x11e8
@@ -223,23 +224,9 @@ static int edu_dma_transfer(struct edu_importer *edu, dma_addr_t ram,
 
 /* Mapping a dma-buf for the device ----------------------------------------- */
 
-static struct sg_table *edu_map_attachment(struct dma_buf_attachment *attach,
-					   enum dma_data_direction dir)
-{
-#ifdef HAVE_DMA_BUF_MAP_ATTACHMENT_UNLOCKED
-	return dma_buf_map_attachment_unlocked(attach, dir);
-#else
-	return dma_buf_map_attachment(attach, dir);
-#endif
-}
-
 static void edu_unmap_attachment(struct edu_attachment *a)
 {
-#ifdef HAVE_DMA_BUF_MAP_ATTACHMENT_UNLOCKED
-	dma_buf_unmap_attachment_unlocked(a->attach, a->sgt, a->dir);
-#else
-	dma_buf_unmap_attachment(a->attach, a->sgt, a->dir);
-#endif
+	kmod_unmap_attachment(a->attach, a->sgt, a->dir);
 	a->sgt = NULL;
 	a->mapped_len = 0;
 }
@@ -300,13 +287,6 @@ static struct edu_attachment *edu_lookup(struct edu_file *f, u32 handle)
 
 /* ioctls ------------------------------------------------------------------- */
 
-static bool edu_translated(struct device *dev)
-{
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
-
-	return domain && (domain->type & __IOMMU_DOMAIN_PAGING);
-}
-
 static int edu_ioc_info(struct edu_file *f, void __user *uarg)
 {
 	struct device *dev = &f->edu->pdev->dev;
@@ -320,7 +300,7 @@ static int edu_ioc_info(struct edu_file *f, void __user *uarg)
 	info.dma_mask = dma_get_mask(dev);
 	info.dev_buf_size = EDU_DEV_BUF_SIZE;
 	info.max_seg_size = dma_get_max_seg_size(dev);
-	if (edu_translated(dev))
+	if (dmaheap_dev_translated(dev))
 		info.flags |= EDU_IMPORTER_INFO_TRANSLATED;
 	mutex_unlock(&f->lock);
 
@@ -473,7 +453,7 @@ static int edu_ioc_map(struct edu_file *f, void __user *uarg)
 		goto unlock;
 	}
 
-	sgt = edu_map_attachment(a->attach, dir);
+	sgt = kmod_map_attachment(a->attach, dir);
 	if (IS_ERR(sgt)) {
 		ret = PTR_ERR(sgt);
 		goto unlock;
@@ -818,7 +798,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	dev_info(&pdev->dev, "edu v%u.%u: dma-buf importer /dev/%s, %u-bit DMA%s\n",
 		 ident >> 24, (ident >> 16) & 0xff, edu->name, EDU_DMA_BITS,
-		 edu_translated(&pdev->dev) ? " through an IOMMU" : "");
+		 dmaheap_dev_translated(&pdev->dev) ? " through an IOMMU" : "");
 	return 0;
 
 free_id:

@@ -18,13 +18,23 @@
 struct dma_buf;
 struct dmaheap;
 struct dmaheap_buffer;
+struct dmaheap_request;
+
+/* CPU mappings are write-combined; devices map without CPU cache syncs. */
+#define DMAHEAP_BUF_UNCACHED		(1U << 0)
+/*
+ * The pages are outside the kernel's linear map (reserved memory): nothing
+ * may reach them through page_address(), so a device that would need
+ * bounce buffers cannot map them.
+ */
+#define DMAHEAP_BUF_NO_LINEAR_MAP	(1U << 1)
 
 /**
  * struct dmaheap_buffer_ops - what a heap does for the shared exporter
  * @free:	Release the backing memory, buf->sgt and the structure that
  *		embeds the buffer.  Called once, from the dma-buf release op,
- *		after every attachment and mapping is gone.  The helper returns
- *		the buffer's charge to the heap after @free returns.
+ *		after every attachment and mapping is gone.  The exporter
+ *		returns the buffer's charge to the heap after @free returns.
  */
 struct dmaheap_buffer_ops {
 	void (*free)(struct dmaheap_buffer *buf);
@@ -32,37 +42,37 @@ struct dmaheap_buffer_ops {
 
 /**
  * struct dmaheap_buffer - common part of every heap buffer
+ * @sgt:	The backing pages, in order, filled in by the heap before
+ *		dmaheap_buffer_export(); every entry has a struct page.
+ * @flags:	DMAHEAP_BUF_* flags, set by the heap before export.
  * @heap:	Heap the buffer came from; a reference is held until release.
  * @ops:	Heap callbacks.
  * @len:	Size in bytes (page-aligned).
- * @sgt:	The backing pages, in order, filled in by the heap before
- *		dmaheap_buffer_export(); every entry has a struct page.
- * @uncached:	Map write-combined for the CPU and skip CPU cache maintenance
- *		when mapping for devices.
- * @lock:	Protects @attachments, @vmap_cnt and @vaddr.
- * @attachments: List of struct dmaheap_attachment.
+ * @lock:	Protects @attachments (and each attachment's mapping state),
+ *		@vmap_cnt and @vaddr.
+ * @attachments: List of the exporter's per-device attachments.
  * @vmap_cnt:	Number of outstanding vmap() calls sharing @vaddr.
  * @vaddr:	Kernel mapping while @vmap_cnt > 0.
  *
  * Embed this in the heap's own per-buffer struct and recover that with
- * container_of() in the @free callback.
+ * container_of() in the @free callback.  The heap sets @sgt and @flags;
+ * dmaheap_buffer_export() sets up the rest.
  */
 struct dmaheap_buffer {
+	struct sg_table sgt;
+	unsigned int flags;
+
 	struct dmaheap *heap;
 	const struct dmaheap_buffer_ops *ops;
 	size_t len;
-	struct sg_table sgt;
-	bool uncached;
-
 	struct mutex lock;
 	struct list_head attachments;
 	unsigned int vmap_cnt;
 	void *vaddr;
 };
 
-void dmaheap_buffer_init(struct dmaheap_buffer *buf, struct dmaheap *heap,
-			 const struct dmaheap_buffer_ops *ops, size_t len);
 struct dma_buf *dmaheap_buffer_export(struct dmaheap_buffer *buf,
-				      u32 fd_flags);
+				      const struct dmaheap_request *req,
+				      const struct dmaheap_buffer_ops *ops);
 
 #endif /* _DMAHEAP_BUFFER_H */

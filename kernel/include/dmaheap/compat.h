@@ -37,12 +37,20 @@
 /*
  * Newer kernels have a built-in framework whose heaps already own some
  * /dev/dma_heap/<name> nodes; a second node of the same name cannot be
- * created.  This is a configuration difference, so it is read from the
- * kernel's config rather than probed.
+ * created.  Which heaps exist is a configuration difference, so it is read
+ * from the kernel's config rather than probed: the system heap is
+ * "system"; the CMA heap is named after the default CMA area ("reserved"
+ * when sized on the command line or by Kconfig, "linux,cma" when described
+ * by the device tree, "default_cma_region" from 6.17 on, which keeps the
+ * older names as well).
  */
 static inline bool dmaheap_name_owned_by_kernel(const char *name)
 {
-	return IS_ENABLED(CONFIG_DMABUF_HEAPS_SYSTEM) && !strcmp(name, "system");
+	if (IS_ENABLED(CONFIG_DMABUF_HEAPS_SYSTEM) && !strcmp(name, "system"))
+		return true;
+	return IS_ENABLED(CONFIG_DMABUF_HEAPS_CMA) &&
+	       (!strcmp(name, "reserved") || !strcmp(name, "linux,cma") ||
+		!strcmp(name, "default_cma_region"));
 }
 
 #endif /* _DMAHEAP_COMPAT_H */

@@ -3,15 +3,16 @@
  * dmaheap: in-kernel API between the framework core and heap modules.
  *
  * A heap module fills a struct dmaheap_info and calls dmaheap_register().  The
- * core creates /dev/dma_heap/<name>, the sysfs directory
- * /sys/class/dmaheap/<name>/ with statistics and the live-bytes cap, and
- * routes DMA_HEAP_IOCTL_ALLOC to the heap's allocate op after validating the
- * request and charging it against the cap.
+ * core creates /dev/dma_heap/<name> (and one node per alias), the sysfs
+ * directory /sys/class/dmaheap/<name>/ with statistics and the live-bytes
+ * cap, and routes DMA_HEAP_IOCTL_ALLOC to the heap's allocate op after
+ * validating the request and charging it.
  */
 #ifndef _DMAHEAP_HEAP_H
 #define _DMAHEAP_HEAP_H
 
 #include <linux/device.h>
+#include <linux/gfp.h>
 #include <linux/module.h>
 #include <linux/types.h>
 
@@ -21,44 +22,77 @@ struct dmaheap;
 /* Longest heap name, not counting the terminating NUL. */
 #define DMAHEAP_NAME_MAX	63
 
-/* Most heaps the core serves at once (one char-device minor each). */
-#define DMAHEAP_MAX_HEAPS	128
+/* Most device nodes (heap names and aliases) the core serves at once. */
+#define DMAHEAP_MAX_NODES	128
+
+/* Most alias names one heap may have besides its own. */
+#define DMAHEAP_MAX_ALIASES	4
 
 /* Properties a heap advertises in sysfs; see struct dmaheap_info. */
 #define DMAHEAP_PROP_UNCACHED	(1U << 0)	/* CPU mappings are write-combined */
 #define DMAHEAP_PROP_CONTIGUOUS	(1U << 1)	/* every buffer is one physical range */
+#define DMAHEAP_PROP_DMA32	(1U << 2)	/* every page lies below 4 GiB */
+
+/*
+ * Allocations made on behalf of a request (bookkeeping as well as buffer
+ * memory) fail rather than wake the OOM killer, and quietly: running out is
+ * an expected answer, -ENOMEM.
+ */
+#define DMAHEAP_GFP		(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+/**
+ * struct dmaheap_request - one allocation request, as the core hands it on
+ * @heap:	The heap asked.
+ * @len:	Size in bytes: page-aligned, non-zero, already charged.
+ * @fd_flags:	O_CLOEXEC and the access mode the fd will get; the export
+ *		flags of the dma-buf.
+ * @heap_flags:	Always 0 today.
+ *
+ * The shared exporter (dmaheap_buffer_export()) takes over the request's
+ * charge; a heap with its own exporter must call dmaheap_uncharge() from its
+ * release op.
+ */
+struct dmaheap_request {
+	struct dmaheap *heap;
+	size_t len;
+	u32 fd_flags;
+	u64 heap_flags;
+};
 
 /**
  * struct dmaheap_ops - operations a heap provides to the core
- * @allocate:	Create a buffer of @len bytes and export it as a dma-buf.
- *		@len is page-aligned and non-zero and has already been charged
- *		against the heap's cap.  @fd_flags holds O_CLOEXEC and the
- *		access mode the fd will get; pass it on as the export flags.
- *		@heap_flags is always 0 today.  Return the dma-buf (which now
- *		owns the charge, see dmaheap_uncharge()) or an ERR_PTR.  The op
- *		must return promptly with -ENOMEM when memory runs out and must
- *		never wake the OOM killer.
+ * @allocate:	Create a buffer for @req and export it as a dma-buf.  Return
+ *		the dma-buf (which now owns the charge) or an ERR_PTR.  The op
+ *		must return promptly with -ENOMEM when memory runs out, with
+ *		-EINTR when a fatal signal is pending, and must never wake the
+ *		OOM killer (use DMAHEAP_GFP or stricter flags).
  */
 struct dmaheap_ops {
-	struct dma_buf *(*allocate)(struct dmaheap *heap, size_t len,
-				    u32 fd_flags, u64 heap_flags);
+	struct dma_buf *(*allocate)(struct dmaheap *heap,
+				    const struct dmaheap_request *req);
 };
 
 /**
  * struct dmaheap_info - description of a heap passed to dmaheap_register()
  * @name:	Node name under /dev/dma_heap/; unique, at most DMAHEAP_NAME_MAX
  *		characters, printable, no '/'.  The core copies it.
+ * @aliases:	Optional NULL-terminated list of further names for the same
+ *		heap (at most DMAHEAP_MAX_ALIASES), e.g. the names clients of
+ *		upstream's CMA heap look for.  Each gets its own node and sysfs
+ *		directory, which show the heap's one set of statistics and cap.
+ *		A name the kernel's own heaps hold is skipped with a notice.
  * @ops:	Heap operations; must outlive the heap.
  * @priv:	Heap private data, returned by dmaheap_priv().
  * @props:	DMAHEAP_PROP_* flags, shown read-only in sysfs.
  * @limit:	Initial cap on live bytes, or 0 for the core's default (a
  *		fraction of RAM, see the core's module parameters).
  * @groups:	Optional NULL-terminated extra sysfs attribute groups for the
- *		heap's directory; attributes find the heap with
+ *		heap's directories; attributes find the heap with
  *		dmaheap_from_dev().
  */
 struct dmaheap_info {
 	const char *name;
+	const char *const *aliases;
 	const struct dmaheap_ops *ops;
 	void *priv;
 	unsigned int props;
@@ -73,12 +107,13 @@ struct dmaheap *__dmaheap_register(const struct dmaheap_info *info,
  * dmaheap_register() - register a heap with the core
  * @info: description of the heap
  *
- * Creates the device node and sysfs directory.  Buffers the heap exports are
- * owned by the calling module, so the module cannot be unloaded while any of
- * them is alive.
+ * Creates the device nodes and sysfs directories.  Buffers the heap exports
+ * are owned by the calling module, so the module cannot be unloaded while
+ * any of them is alive.
  *
- * Return: the new heap, or an ERR_PTR: -EINVAL for a bad name or missing op,
- * -EEXIST for a duplicate name, -ENOSPC when DMAHEAP_MAX_HEAPS are in use.
+ * Return: the new heap, or an ERR_PTR: -EINVAL for a bad name or missing
+ * op, -EEXIST for a name in use (by another heap or by the kernel's own
+ * heaps), -ENOSPC when DMAHEAP_MAX_NODES are in use.
  */
 #define dmaheap_register(info) __dmaheap_register(info, THIS_MODULE)
 

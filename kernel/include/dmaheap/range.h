@@ -8,15 +8,14 @@
  * 2^min(order(n), align_max) page frames (physical alignment, whatever the
  * range's own base), first fit.
  */
-#ifndef _DMAHEAP_PFN_RANGE_H
-#define _DMAHEAP_PFN_RANGE_H
+#ifndef _DMAHEAP_RANGE_H
+#define _DMAHEAP_RANGE_H
 
 #include <linux/mutex.h>
-#include <linux/scatterlist.h>
 #include <linux/types.h>
 
 /**
- * struct pfn_range - a managed range of page frames
+ * struct dmaheap_range - a managed range of page frames
  * @base_pfn:	First page frame of the range.
  * @npages:	Number of page frames.
  * @align_max:	Largest alignment order applied to a request.
@@ -24,7 +23,7 @@
  * @bitmap:	One bit per page frame, set while allocated.
  * @free:	Number of clear bits in @bitmap.
  */
-struct pfn_range {
+struct dmaheap_range {
 	unsigned long base_pfn;
 	unsigned long npages;
 	unsigned int align_max;
@@ -35,32 +34,30 @@ struct pfn_range {
 };
 
 /**
- * struct pfn_range_usage - a snapshot of a range's occupancy, in pages
+ * struct dmaheap_range_usage - a snapshot of a range's occupancy, in pages
  * @free:	Free page frames.
  * @largest_free: Longest run of free page frames.
- * @largest_alloc: Largest request pfn_range_alloc() would satisfy now,
+ * @largest_alloc: Largest request dmaheap_range_alloc() would satisfy now,
  *		alignment included.
  */
-struct pfn_range_usage {
+struct dmaheap_range_usage {
 	unsigned long free;
 	unsigned long largest_free;
 	unsigned long largest_alloc;
 };
 
-int pfn_range_init(struct pfn_range *r, unsigned long base_pfn,
-		   unsigned long npages, unsigned int align_max);
-void pfn_range_destroy(struct pfn_range *r);
-unsigned int pfn_range_align_order(unsigned long npages,
-				   unsigned int align_max);
-long pfn_range_alloc(struct pfn_range *r, unsigned long npages);
-void pfn_range_free(struct pfn_range *r, unsigned long pfn,
-		    unsigned long npages);
-void pfn_range_usage(struct pfn_range *r, struct pfn_range_usage *u);
-unsigned long pfn_run_largest_alloc(unsigned long start_pfn,
-				    unsigned long end_pfn,
-				    unsigned int align_max);
+int dmaheap_range_init(struct dmaheap_range *r, unsigned long base_pfn,
+		       unsigned long npages, unsigned int align_max);
+void dmaheap_range_destroy(struct dmaheap_range *r);
+unsigned int dmaheap_range_align_order(unsigned long npages,
+				       unsigned int align_max);
+long dmaheap_range_alloc(struct dmaheap_range *r, unsigned long npages);
+void dmaheap_range_free(struct dmaheap_range *r, unsigned long pfn,
+			unsigned long npages);
+void dmaheap_range_usage(struct dmaheap_range *r,
+			 struct dmaheap_range_usage *u);
+unsigned long dmaheap_run_largest_alloc(unsigned long start_pfn,
+					unsigned long end_pfn,
+					unsigned int align_max);
 
-int pfn_range_fill_sgt(struct sg_table *sgt, unsigned long pfn,
-		       unsigned long npages);
-
-#endif /* _DMAHEAP_PFN_RANGE_H */
+#endif /* _DMAHEAP_RANGE_H */

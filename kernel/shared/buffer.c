@@ -14,7 +14,6 @@
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/highmem.h>
-#include <linux/iommu.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -23,6 +22,7 @@
 
 #include <dmaheap/buffer.h>
 #include <dmaheap/compat.h>
+#include <dmaheap/dma.h>
 #include <dmaheap/heap.h>
 
 /**
@@ -110,12 +110,10 @@ static void dmaheap_buffer_detach(struct dma_buf *dmabuf,
  */
 static bool dmaheap_dev_reaches(struct device *dev, const struct sg_table *sgt)
 {
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
 	struct scatterlist *sg;
 	unsigned int i;
 
-	if ((domain && (domain->type & __IOMMU_DOMAIN_PAGING)) ||
-	    !dev->dma_mask)
+	if (dmaheap_dev_translated(dev) || !dev->dma_mask)
 		return true;
 	for_each_sgtable_sg(sgt, sg, i)
 		if (!dma_capable(dev, phys_to_dma(dev, sg_phys(sg)),
@@ -130,7 +128,7 @@ dmaheap_buffer_map(struct dma_buf_attachment *attachment,
 {
 	struct dmaheap_buffer *buf = attachment->dmabuf->priv;
 	struct dmaheap_attachment *a = attachment->priv;
-	unsigned long attrs = buf->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
+	unsigned long attrs = (buf->flags & DMAHEAP_BUF_UNCACHED) ? DMA_ATTR_SKIP_CPU_SYNC : 0;
 	int ret;
 
 	if (!dmaheap_dev_reaches(a->dev, &a->sgt))
@@ -152,7 +150,7 @@ static void dmaheap_buffer_unmap(struct dma_buf_attachment *attachment,
 {
 	struct dmaheap_buffer *buf = attachment->dmabuf->priv;
 	struct dmaheap_attachment *a = attachment->priv;
-	unsigned long attrs = buf->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
+	unsigned long attrs = (buf->flags & DMAHEAP_BUF_UNCACHED) ? DMA_ATTR_SKIP_CPU_SYNC : 0;
 
 	mutex_lock(&buf->lock);
 	a->mapped = false;
@@ -173,7 +171,7 @@ static int dmaheap_buffer_begin_cpu_access(struct dma_buf *dmabuf,
 	struct dmaheap_buffer *buf = dmabuf->priv;
 	struct dmaheap_attachment *a;
 
-	if (buf->uncached)
+	if (buf->flags & DMAHEAP_BUF_UNCACHED)
 		return 0;
 
 	mutex_lock(&buf->lock);
@@ -192,7 +190,7 @@ static int dmaheap_buffer_end_cpu_access(struct dma_buf *dmabuf,
 	struct dmaheap_buffer *buf = dmabuf->priv;
 	struct dmaheap_attachment *a;
 
-	if (buf->uncached)
+	if (buf->flags & DMAHEAP_BUF_UNCACHED)
 		return 0;
 
 	mutex_lock(&buf->lock);
@@ -226,7 +224,7 @@ static int dmaheap_buffer_mmap(struct dma_buf *dmabuf,
 	if (vma->vm_pgoff > npages || vma_pages(vma) > npages - vma->vm_pgoff)
 		return -EINVAL;
 
-	if (buf->uncached)
+	if (buf->flags & DMAHEAP_BUF_UNCACHED)
 		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
 
 	for_each_sgtable_sg(&buf->sgt, sg, i) {
@@ -284,7 +282,7 @@ static void *dmaheap_buffer_vmap_pages(struct dmaheap_buffer *buf)
 			break;
 		pages[i++] = sg_page_iter_page(&piter);
 	}
-	if (buf->uncached)
+	if (buf->flags & DMAHEAP_BUF_UNCACHED)
 		prot = pgprot_writecombine(prot);
 	vaddr = vmap(pages, i, VM_MAP, prot);
 	kvfree(pages);
@@ -355,52 +353,41 @@ static const struct dma_buf_ops dmaheap_buffer_ops = {
 };
 
 /**
- * dmaheap_buffer_init() - prepare the common part of a heap buffer
- * @buf: buffer embedded in the heap's per-buffer struct
- * @heap: heap the buffer belongs to
- * @ops: heap callbacks
- * @len: buffer length, as passed to the heap's allocate op
- *
- * The heap fills @buf->sgt (and sets @buf->uncached if needed) afterwards.
- */
-void dmaheap_buffer_init(struct dmaheap_buffer *buf, struct dmaheap *heap,
-			 const struct dmaheap_buffer_ops *ops, size_t len)
-{
-	buf->heap = heap;
-	buf->ops = ops;
-	buf->len = len;
-	mutex_init(&buf->lock);
-	INIT_LIST_HEAD(&buf->attachments);
-	buf->vmap_cnt = 0;
-	buf->vaddr = NULL;
-}
-DMAHEAP_EXPORT(dmaheap_buffer_init);
-
-/**
  * dmaheap_buffer_export() - export a heap buffer as a dma-buf
- * @buf: buffer prepared with dmaheap_buffer_init() and with its sg_table
- *	filled in
- * @fd_flags: the fd_flags of the allocation request
+ * @buf: buffer embedded in the heap's per-buffer struct, with @buf->sgt
+ *	filled in and @buf->flags set
+ * @req: the request the buffer serves
+ * @ops: heap callbacks
  *
- * On success the dma-buf owns @buf: its release op calls @buf->ops->free and
- * returns the charge to the heap.  The dma-buf also holds a reference on the
- * heap's owner module, so that module cannot be unloaded while the buffer is
- * alive.  On failure nothing has been taken over and the caller frees its
- * memory, the sg_table and @buf itself.
+ * Sets up the rest of @buf and exports it.  On success the dma-buf owns
+ * @buf: its release op calls @ops->free and gives the request's charge
+ * back to the heap.  The dma-buf also holds a reference on the heap's owner
+ * module, so that module cannot be unloaded while the buffer is alive.  On
+ * failure nothing has been taken over and nothing is left to undo here: the
+ * caller frees its memory, the sg_table and @buf itself.
  *
  * Return: the dma-buf, or an ERR_PTR.
  */
 struct dma_buf *dmaheap_buffer_export(struct dmaheap_buffer *buf,
-				      u32 fd_flags)
+				      const struct dmaheap_request *req,
+				      const struct dmaheap_buffer_ops *ops)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct dma_buf *dmabuf;
+
+	buf->heap = req->heap;
+	buf->ops = ops;
+	buf->len = req->len;
+	mutex_init(&buf->lock);
+	INIT_LIST_HEAD(&buf->attachments);
+	buf->vmap_cnt = 0;
+	buf->vaddr = NULL;
 
 	exp_info.exp_name = dmaheap_name(buf->heap);
 	exp_info.owner = dmaheap_owner(buf->heap);
 	exp_info.ops = &dmaheap_buffer_ops;
 	exp_info.size = buf->len;
-	exp_info.flags = fd_flags;
+	exp_info.flags = req->fd_flags;
 	exp_info.priv = buf;
 
 	dmaheap_get(buf->heap);

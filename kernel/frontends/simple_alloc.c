@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dmaheap_simple_alloc: the 2017 simple allocator RFC's interface as a
- * front-end to dmaheap heaps (see simple_allocator.h).
+ * front-end to dmaheap heaps (include/uapi/linux/simple_allocator.h).
  *
  * Each chosen heap gets a char device /dev/<base>N, where <base> is the heap
  * name or a name given in heaps= and N counts the nodes that share a base
@@ -36,8 +36,8 @@
 
 #include <dmaheap/compat.h>
 #include <dmaheap/heap.h>
-
-#include "simple_allocator.h"
+#include <dmaheap/parse.h>
+#include "../../include/uapi/linux/simple_allocator.h"
 
 /* Room for a heap name and the node number after it. */
 #define SA_NODE_NAME_MAX	(DMAHEAP_NAME_MAX + 8)
@@ -62,7 +62,7 @@ struct sa_node {
 };
 
 /* The nodes, created at load and removed at unload; no locking needed. */
-static struct sa_node *sa_nodes[DMAHEAP_MAX_HEAPS];
+static struct sa_node *sa_nodes[DMAHEAP_MAX_NODES];
 static unsigned int sa_nnodes;
 
 /* The ioctl ------------------------------------------------------------------- */
@@ -202,38 +202,22 @@ static void sa_nodes_remove(void)
 	}
 }
 
-/* heaps= given: "HEAP[=BASE]:..." */
-static int sa_create_listed(void)
+/* One heaps= entry, "HEAP[=BASE]". */
+static int sa_create_listed(char *entry, unsigned int index, void *data)
 {
-	char *copy, *cur, *entry;
-	int ret = 0;
+	char *base = strchr(entry, '=');
+	struct dmaheap *heap;
 
-	copy = kstrdup(heaps, GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	cur = copy;
-	while ((entry = strsep(&cur, ":")) != NULL) {
-		char *base = strchr(entry, '=');
-		struct dmaheap *heap;
-
-		if (!*entry)
-			continue;
-		if (base)
-			*base++ = '\0';
-		/* A typo should fail the load, not make a dead node. */
-		heap = dmaheap_find(entry);
-		if (!heap) {
-			pr_err("no heap named '%s'; load it first\n", entry);
-			ret = -ENODEV;
-			break;
-		}
-		dmaheap_put(heap);
-		ret = sa_node_create(entry, base && *base ? base : entry);
-		if (ret)
-			break;
+	if (base)
+		*base++ = '\0';
+	/* A typo should fail the load, not make a dead node. */
+	heap = dmaheap_find(entry);
+	if (!heap) {
+		pr_err("no heap named '%s'; load it first\n", entry);
+		return -ENODEV;
 	}
-	kfree(copy);
-	return ret;
+	dmaheap_put(heap);
+	return sa_node_create(entry, base && *base ? base : entry);
 }
 
 /**
@@ -242,7 +226,7 @@ static int sa_create_listed(void)
  * @n:		Entries in @heaps.
  */
 struct sa_collect {
-	struct dmaheap *heaps[DMAHEAP_MAX_HEAPS];
+	struct dmaheap *heaps[DMAHEAP_MAX_NODES];
 	unsigned int n;
 };
 
@@ -284,7 +268,7 @@ static int __init sa_init(void)
 	int ret;
 
 	if (heaps && *heaps)
-		ret = sa_create_listed();
+		ret = dmaheap_parse_list(heaps, ':', sa_create_listed, NULL);
 	else
 		ret = sa_create_all();
 	if (ret)

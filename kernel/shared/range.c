@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dmaheap: a bitmap allocator over one range of page frames.
- *
- * This object is linked into more than one heap module, so it prints
- * nothing itself and keeps no global state.
+ * dmaheap: a bitmap allocator over one range of page frames (see
+ * dmaheap/range.h), part of the core module and shared by the contiguous
+ * heaps.
  */
-#define pr_fmt(fmt) "dmaheap: " fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
@@ -16,13 +15,11 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 
-#include "pfn_range.h"
-
-/* Longest sg entry we build: 1 GiB fits an entry's unsigned int length. */
-#define PFN_RANGE_SG_MAX_PAGES	(1UL << (30 - PAGE_SHIFT))
+#include <dmaheap/compat.h>
+#include <dmaheap/range.h>
 
 /**
- * pfn_range_init() - start managing a range of page frames
+ * dmaheap_range_init() - start managing a range of page frames
  * @r: the range
  * @base_pfn: first page frame
  * @npages: number of page frames, at least 1
@@ -31,8 +28,8 @@
  * Return: 0, -EINVAL for an empty range, one of more than UINT_MAX pages
  * or an alignment order too large, or -ENOMEM.
  */
-int pfn_range_init(struct pfn_range *r, unsigned long base_pfn,
-		   unsigned long npages, unsigned int align_max)
+int dmaheap_range_init(struct dmaheap_range *r, unsigned long base_pfn,
+		       unsigned long npages, unsigned int align_max)
 {
 	/* bitmap_zalloc() takes an unsigned int count of bits. */
 	if (!npages || npages > UINT_MAX || align_max >= BITS_PER_LONG - 1)
@@ -47,52 +44,55 @@ int pfn_range_init(struct pfn_range *r, unsigned long base_pfn,
 	mutex_init(&r->lock);
 	return 0;
 }
+DMAHEAP_EXPORT(dmaheap_range_init);
 
 /**
- * pfn_range_destroy() - stop managing a range
+ * dmaheap_range_destroy() - stop managing a range
  * @r: the range; every allocation must have been freed
  */
-void pfn_range_destroy(struct pfn_range *r)
+void dmaheap_range_destroy(struct dmaheap_range *r)
 {
 	WARN_ON(r->free != r->npages);
 	bitmap_free(r->bitmap);
 	r->bitmap = NULL;
 	mutex_destroy(&r->lock);
 }
+DMAHEAP_EXPORT(dmaheap_range_destroy);
 
 /**
- * pfn_range_align_order() - alignment order of a request
+ * dmaheap_range_align_order() - alignment order of a request
  * @npages: request size in pages, at least 1
  * @align_max: cap on the order
  *
  * Return: the order of @npages (rounded up to a power of two), at most
  * @align_max.
  */
-unsigned int pfn_range_align_order(unsigned long npages,
-				   unsigned int align_max)
+unsigned int dmaheap_range_align_order(unsigned long npages,
+				       unsigned int align_max)
 {
 	unsigned int order = npages > 1 ? order_base_2(npages) : 0;
 
 	return min(order, align_max);
 }
+DMAHEAP_EXPORT(dmaheap_range_align_order);
 
 /**
- * pfn_range_alloc() - take @npages page frames out of the range
+ * dmaheap_range_alloc() - take @npages page frames out of the range
  * @r: the range
  * @npages: number of page frames, at least 1
  *
- * The frames are aligned as pfn_range_align_order() says, the first fit
+ * The frames are aligned as dmaheap_range_align_order() says, the first fit
  * from the start of the range.
  *
  * Return: the first page frame, or -ENOMEM when no free span fits.
  */
-long pfn_range_alloc(struct pfn_range *r, unsigned long npages)
+long dmaheap_range_alloc(struct dmaheap_range *r, unsigned long npages)
 {
 	unsigned long mask, idx;
 
 	if (!npages || npages > r->npages || npages > UINT_MAX)
 		return -ENOMEM;
-	mask = (1UL << pfn_range_align_order(npages, r->align_max)) - 1;
+	mask = (1UL << dmaheap_range_align_order(npages, r->align_max)) - 1;
 
 	mutex_lock(&r->lock);
 	idx = bitmap_find_next_zero_area_off(r->bitmap, r->npages, 0, npages,
@@ -106,15 +106,16 @@ long pfn_range_alloc(struct pfn_range *r, unsigned long npages)
 	mutex_unlock(&r->lock);
 	return r->base_pfn + idx;
 }
+DMAHEAP_EXPORT(dmaheap_range_alloc);
 
 /**
- * pfn_range_free() - give page frames back to the range
+ * dmaheap_range_free() - give page frames back to the range
  * @r: the range
- * @pfn: first page frame, as returned by pfn_range_alloc()
- * @npages: the size passed to pfn_range_alloc()
+ * @pfn: first page frame, as returned by dmaheap_range_alloc()
+ * @npages: the size passed to dmaheap_range_alloc()
  */
-void pfn_range_free(struct pfn_range *r, unsigned long pfn,
-		    unsigned long npages)
+void dmaheap_range_free(struct dmaheap_range *r, unsigned long pfn,
+			unsigned long npages)
 {
 	unsigned long idx = pfn - r->base_pfn;
 
@@ -130,9 +131,10 @@ void pfn_range_free(struct pfn_range *r, unsigned long pfn,
 	}
 	mutex_unlock(&r->lock);
 }
+DMAHEAP_EXPORT(dmaheap_range_free);
 
 /**
- * pfn_run_largest_alloc() - largest request that fits a free run
+ * dmaheap_run_largest_alloc() - largest request that fits a free run
  * @start_pfn: first free page frame of the run
  * @end_pfn: one past the last free page frame
  * @align_max: cap on the alignment order
@@ -146,9 +148,9 @@ void pfn_range_free(struct pfn_range *r, unsigned long pfn,
  *
  * Return: the largest number of pages, or 0.
  */
-unsigned long pfn_run_largest_alloc(unsigned long start_pfn,
-				    unsigned long end_pfn,
-				    unsigned int align_max)
+unsigned long dmaheap_run_largest_alloc(unsigned long start_pfn,
+					unsigned long end_pfn,
+					unsigned int align_max)
 {
 	unsigned long best = 0;
 	unsigned int k;
@@ -166,15 +168,17 @@ unsigned long pfn_run_largest_alloc(unsigned long start_pfn,
 	}
 	return best;
 }
+DMAHEAP_EXPORT(dmaheap_run_largest_alloc);
 
 /**
- * pfn_range_usage() - snapshot of a range's occupancy
+ * dmaheap_range_usage() - snapshot of a range's occupancy
  * @r: the range
  * @u: filled in, in pages
  */
-void pfn_range_usage(struct pfn_range *r, struct pfn_range_usage *u)
+void dmaheap_range_usage(struct dmaheap_range *r,
+			 struct dmaheap_range_usage *u)
 {
-	unsigned long start = 0, end;
+	unsigned long start = 0, end, run;
 
 	memset(u, 0, sizeof(*u));
 	mutex_lock(&r->lock);
@@ -185,40 +189,11 @@ void pfn_range_usage(struct pfn_range *r, struct pfn_range_usage *u)
 			break;
 		end = find_next_bit(r->bitmap, r->npages, start);
 		u->largest_free = max(u->largest_free, end - start);
-		u->largest_alloc = max(u->largest_alloc,
-				       pfn_run_largest_alloc(r->base_pfn + start,
-							     r->base_pfn + end,
-							     r->align_max));
+		run = dmaheap_run_largest_alloc(r->base_pfn + start,
+						r->base_pfn + end, r->align_max);
+		u->largest_alloc = max(u->largest_alloc, run);
 		start = end;
 	}
 	mutex_unlock(&r->lock);
 }
-
-/**
- * pfn_range_fill_sgt() - describe contiguous page frames as an sg_table
- * @sgt: an unused table
- * @pfn: first page frame; every frame must have a struct page
- * @npages: number of page frames
- *
- * Return: 0 or -ENOMEM.  On success free the table with sg_free_table().
- */
-int pfn_range_fill_sgt(struct sg_table *sgt, unsigned long pfn,
-		       unsigned long npages)
-{
-	unsigned int nents = DIV_ROUND_UP(npages, PFN_RANGE_SG_MAX_PAGES);
-	struct scatterlist *sg;
-	unsigned int i;
-	int ret;
-
-	ret = sg_alloc_table(sgt, nents, GFP_KERNEL);
-	if (ret)
-		return ret;
-	for_each_sgtable_sg(sgt, sg, i) {
-		unsigned long n = min(npages, PFN_RANGE_SG_MAX_PAGES);
-
-		sg_set_page(sg, pfn_to_page(pfn), n << PAGE_SHIFT, 0);
-		pfn += n;
-		npages -= n;
-	}
-	return 0;
-}
+DMAHEAP_EXPORT(dmaheap_range_usage);

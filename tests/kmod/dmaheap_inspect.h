@@ -2,7 +2,7 @@
 /*
  * dmaheap_inspect: a test-only window into dma-bufs, for the heap tests.
  *
- * The dmaheap_inspect module (kernel/heaps/inspect.c) creates
+ * The dmaheap_inspect module (tests/kmod/inspect.c) creates
  * /dev/dmaheap_inspect (root only).  Its ioctls take a dma-buf fd from any
  * exporter and report what userspace cannot see:
  *

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dmaheap core: the heap registry, the /dev/dma_heap/<name> nodes, the
- * DMA_HEAP_IOCTL_ALLOC ioctl, and per-heap statistics and caps in sysfs.
+ * DMA_HEAP_IOCTL_ALLOC ioctl and the in-kernel allocation API.
  *
  * The core never touches buffer memory.  It validates a request, charges its
- * length against the heap's cap, asks the heap for a dma-buf and installs the
- * fd.  Buffers give their charge back when they are released.
+ * length (stats.c), asks the heap for a dma-buf and installs the fd.
+ * Buffers give their charge back when they are released.
+ *
+ * A heap has one node per name: its own and each alias.  Every node leads to
+ * the same struct dmaheap, so aliases share the heap's statistics and cap.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,146 +19,44 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
+#include <linux/kref.h>
 #include <linux/list.h>
-#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include <dmaheap/compat.h>
 #include <dmaheap/heap.h>
-#include "../include/uapi/linux/dma-heap.h"
+#include "../../include/uapi/linux/dma-heap.h"
+
+#include "internal.h"
 
 /* Size of struct dma_heap_allocation_data before heap_flags was added. */
 #define DMAHEAP_ALLOC_DATA_V1_SIZE	16
 
-/* Most extra attribute groups a heap may pass in dmaheap_info::groups. */
-#define DMAHEAP_MAX_EXTRA_GROUPS	4
-
-static unsigned int default_limit_pct = 50;
-module_param(default_limit_pct, uint, 0444);
-MODULE_PARM_DESC(default_limit_pct,
-		 "Default cap on a heap's live bytes, in percent of RAM (1-100, default 50)");
-
 /**
- * struct dmaheap - a registered heap
- * @dev:	The heap's device; its refcount keeps the struct alive for open
- *		heap fds and for every live buffer.
- * @cdev:	Char device behind /dev/dma_heap/<name>.
- * @name:	Heap name, also the device name.
- * @ops:	Heap operations; only called under @ops_lock held for read
- *		while @dead is false.
- * @priv:	Heap private data.
- * @props:	DMAHEAP_PROP_* flags.
- * @owner:	Module that registered the heap and owns its buffers.
- * @list:	Entry in dmaheap_list.
- * @ops_lock:	Protects @dead.  Held for read across each allocate op and
- *		for write while unregistering, so that no op runs after
- *		dmaheap_unregister() returns.
- * @dead:	Set once the heap is unregistered.
- * @stats_lock:	Protects @bytes, @peak, @limit, @buffers, @total_allocs
- *		and @failed_allocs.
- * @bytes:	Live bytes, including allocations in progress.
- * @peak:	Highest @bytes seen.
- * @limit:	Cap on @bytes.
- * @buffers:	Live buffers, including allocations in progress.
- * @total_allocs: Allocations handed to userspace.
- * @failed_allocs: Well-formed requests that failed.
- * @groups:	Extra sysfs groups from the heap, NULL-terminated.
+ * struct dmaheap_node - one /dev/dma_heap/<name> node of a heap
+ * @dev:	The node's device in class "dmaheap"; its drvdata is the heap.
+ * @cdev:	Char device behind the node.
+ * @heap:	The heap; the node holds a reference on it.
+ * @list:	Entry in dmaheap_nodes.
  */
-struct dmaheap {
+struct dmaheap_node {
 	struct device dev;
 	struct cdev cdev;
-	char name[DMAHEAP_NAME_MAX + 1];
-	const struct dmaheap_ops *ops;
-	void *priv;
-	unsigned int props;
-	struct module *owner;
+	struct dmaheap *heap;
 	struct list_head list;
-
-	struct rw_semaphore ops_lock;
-	bool dead;
-
-	spinlock_t stats_lock;
-	u64 bytes;
-	u64 peak;
-	u64 limit;
-	u64 buffers;
-	u64 total_allocs;
-	u64 failed_allocs;
-
-	const struct attribute_group *groups[DMAHEAP_MAX_EXTRA_GROUPS + 1];
 };
 
-/* Protects dmaheap_list. */
+/* Protects dmaheap_heaps and dmaheap_nodes. */
 static DEFINE_MUTEX(dmaheap_list_lock);
-static LIST_HEAD(dmaheap_list);
+static LIST_HEAD(dmaheap_heaps);
+static LIST_HEAD(dmaheap_nodes);
 static DEFINE_IDA(dmaheap_minors);
 static dev_t dmaheap_devt;
-
-static inline struct dmaheap *to_dmaheap(struct device *dev)
-{
-	return container_of(dev, struct dmaheap, dev);
-}
-
-/* Statistics and caps ---------------------------------------------------- */
-
-static int dmaheap_charge(struct dmaheap *heap, size_t len)
-{
-	int ret = 0;
-
-	spin_lock(&heap->stats_lock);
-	if (len > heap->limit || heap->bytes > heap->limit - len) {
-		heap->failed_allocs++;
-		ret = -ENOMEM;
-	} else {
-		heap->bytes += len;
-		heap->buffers++;
-		heap->peak = max(heap->peak, heap->bytes);
-	}
-	spin_unlock(&heap->stats_lock);
-	return ret;
-}
-
-static void dmaheap_account_result(struct dmaheap *heap, bool success)
-{
-	spin_lock(&heap->stats_lock);
-	if (success)
-		heap->total_allocs++;
-	else
-		heap->failed_allocs++;
-	spin_unlock(&heap->stats_lock);
-}
-
-/**
- * dmaheap_uncharge() - give a released buffer's bytes back to its heap
- * @heap: heap the buffer was allocated from
- * @len: the buffer's length, as passed to the heap's allocate op
- *
- * Called exactly once per buffer, when it is released.  Heaps built on the
- * shared exporter (struct dmaheap_buffer) never call this themselves.
- */
-void dmaheap_uncharge(struct dmaheap *heap, size_t len)
-{
-	spin_lock(&heap->stats_lock);
-	if (!WARN_ON(heap->bytes < len || !heap->buffers)) {
-		heap->bytes -= len;
-		heap->buffers--;
-	}
-	spin_unlock(&heap->stats_lock);
-}
-DMAHEAP_EXPORT(dmaheap_uncharge);
-
-static u64 dmaheap_default_limit(void)
-{
-	unsigned int pct = clamp(default_limit_pct, 1U, 100U);
-
-	return div_u64((u64)totalram_pages() * PAGE_SIZE * pct, 100);
-}
 
 /* The ioctl --------------------------------------------------------------- */
 
@@ -178,6 +79,12 @@ static struct dma_buf *dmaheap_call_allocate(struct dmaheap *heap,
 					     size_t len,
 					     struct dma_heap_allocation_data *data)
 {
+	struct dmaheap_request req = {
+		.heap = heap,
+		.len = len,
+		.fd_flags = data->fd_flags,
+		.heap_flags = data->heap_flags,
+	};
 	struct dma_buf *dmabuf;
 
 	down_read(&heap->ops_lock);
@@ -199,8 +106,7 @@ static struct dma_buf *dmaheap_call_allocate(struct dmaheap *heap,
 		dmabuf = ERR_PTR(-ENOMEM);
 		goto out_unlock;
 	}
-	dmabuf = heap->ops->allocate(heap, len, data->fd_flags,
-				     data->heap_flags);
+	dmabuf = heap->ops->allocate(heap, &req);
 	if (IS_ERR(dmabuf)) {
 		dmaheap_uncharge(heap, len);
 		dmaheap_account_result(heap, false);
@@ -263,7 +169,7 @@ put_dmabuf:
 static long dmaheap_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
-	struct dmaheap *heap = file->private_data;
+	struct dmaheap_node *node = file->private_data;
 
 	if (_IOC_TYPE(cmd) != DMA_HEAP_IOC_MAGIC)
 		return -ENOTTY;
@@ -273,25 +179,26 @@ static long dmaheap_ioctl(struct file *file, unsigned int cmd,
 	    _IOC_SIZE(cmd) < DMAHEAP_ALLOC_DATA_V1_SIZE)
 		return -EINVAL;
 
-	return dmaheap_ioctl_alloc(heap, (void __user *)arg, _IOC_SIZE(cmd));
+	return dmaheap_ioctl_alloc(node->heap, (void __user *)arg,
+				   _IOC_SIZE(cmd));
 }
 
 static int dmaheap_open(struct inode *inode, struct file *file)
 {
-	struct dmaheap *heap = container_of(inode->i_cdev, struct dmaheap,
-					    cdev);
+	struct dmaheap_node *node = container_of(inode->i_cdev,
+						 struct dmaheap_node, cdev);
 
-	/* The open file keeps the struct (not the heap's module) alive. */
-	get_device(&heap->dev);
-	file->private_data = heap;
+	/* The open file keeps the node (not the heap's module) alive. */
+	get_device(&node->dev);
+	file->private_data = node;
 	return nonseekable_open(inode, file);
 }
 
 static int dmaheap_release(struct inode *inode, struct file *file)
 {
-	struct dmaheap *heap = file->private_data;
+	struct dmaheap_node *node = file->private_data;
 
-	put_device(&heap->dev);
+	put_device(&node->dev);
 	return 0;
 }
 
@@ -302,120 +209,6 @@ static const struct file_operations dmaheap_fops = {
 	.unlocked_ioctl	= dmaheap_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
-
-/* sysfs ------------------------------------------------------------------- */
-
-static u64 dmaheap_read_stat(struct dmaheap *heap, const u64 *field)
-{
-	u64 val;
-
-	spin_lock(&heap->stats_lock);
-	val = *field;
-	spin_unlock(&heap->stats_lock);
-	return val;
-}
-
-/* Define <name>_show() printing one counter of the heap. */
-#define DMAHEAP_STAT_SHOW(_name, _field)				\
-static ssize_t _name##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	struct dmaheap *heap = to_dmaheap(dev);				\
-									\
-	return sysfs_emit(buf, "%llu\n",				\
-			  dmaheap_read_stat(heap, &heap->_field));	\
-}
-
-DMAHEAP_STAT_SHOW(buffers, buffers)
-static DEVICE_ATTR_RO(buffers);
-DMAHEAP_STAT_SHOW(bytes, bytes)
-static DEVICE_ATTR_RO(bytes);
-DMAHEAP_STAT_SHOW(total_allocs, total_allocs)
-static DEVICE_ATTR_RO(total_allocs);
-DMAHEAP_STAT_SHOW(failed_allocs, failed_allocs)
-static DEVICE_ATTR_RO(failed_allocs);
-
-static int dmaheap_parse_size(const char *buf, u64 *val)
-{
-	char *end;
-
-	/* memparse() alone would take a bare suffix such as "M" as 0. */
-	if (!isdigit(*buf))
-		return -EINVAL;
-	*val = memparse(buf, &end);
-	if (*end == '\n')
-		end++;
-	return *end ? -EINVAL : 0;
-}
-
-DMAHEAP_STAT_SHOW(peak_bytes, peak)
-
-/* Writing 0 restarts the watermark from the current live bytes. */
-static ssize_t peak_bytes_store(struct device *dev,
-				struct device_attribute *attr,
-				const char *buf, size_t count)
-{
-	struct dmaheap *heap = to_dmaheap(dev);
-	u64 val;
-
-	if (dmaheap_parse_size(buf, &val) || val)
-		return -EINVAL;
-	spin_lock(&heap->stats_lock);
-	heap->peak = heap->bytes;
-	spin_unlock(&heap->stats_lock);
-	return count;
-}
-static DEVICE_ATTR_RW(peak_bytes);
-
-DMAHEAP_STAT_SHOW(limit_bytes, limit)
-
-/*
- * A new cap applies to later allocations; buffers already above it stay.
- */
-static ssize_t limit_bytes_store(struct device *dev,
-				 struct device_attribute *attr,
-				 const char *buf, size_t count)
-{
-	struct dmaheap *heap = to_dmaheap(dev);
-	u64 val;
-
-	if (dmaheap_parse_size(buf, &val))
-		return -EINVAL;
-	spin_lock(&heap->stats_lock);
-	heap->limit = val;
-	spin_unlock(&heap->stats_lock);
-	return count;
-}
-static DEVICE_ATTR_RW(limit_bytes);
-
-static ssize_t uncached_show(struct device *dev,
-			     struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n",
-			  !!(to_dmaheap(dev)->props & DMAHEAP_PROP_UNCACHED));
-}
-static DEVICE_ATTR_RO(uncached);
-
-static ssize_t contiguous_show(struct device *dev,
-			       struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n",
-			  !!(to_dmaheap(dev)->props & DMAHEAP_PROP_CONTIGUOUS));
-}
-static DEVICE_ATTR_RO(contiguous);
-
-static struct attribute *dmaheap_attrs[] = {
-	&dev_attr_buffers.attr,
-	&dev_attr_bytes.attr,
-	&dev_attr_peak_bytes.attr,
-	&dev_attr_total_allocs.attr,
-	&dev_attr_failed_allocs.attr,
-	&dev_attr_limit_bytes.attr,
-	&dev_attr_uncached.attr,
-	&dev_attr_contiguous.attr,
-	NULL,
-};
-ATTRIBUTE_GROUPS(dmaheap);
 
 static char *dmaheap_devnode(dmaheap_devnode_dev *dev, umode_t *mode)
 {
@@ -429,10 +222,10 @@ static char *dmaheap_devnode(dmaheap_devnode_dev *dev, umode_t *mode)
 static struct class dmaheap_class = {
 	.name		= "dmaheap",
 	.devnode	= dmaheap_devnode,
-	.dev_groups	= dmaheap_groups,
+	.dev_groups	= dmaheap_node_groups,
 };
 
-/* Registry ---------------------------------------------------------------- */
+/* Nodes -------------------------------------------------------------------- */
 
 static bool dmaheap_name_valid(const char *name)
 {
@@ -449,23 +242,121 @@ static bool dmaheap_name_valid(const char *name)
 	return true;
 }
 
-static struct dmaheap *dmaheap_find_locked(const char *name)
+static struct dmaheap_node *dmaheap_find_node_locked(const char *name)
 {
-	struct dmaheap *heap;
+	struct dmaheap_node *node;
 
 	lockdep_assert_held(&dmaheap_list_lock);
-	list_for_each_entry(heap, &dmaheap_list, list)
-		if (!strcmp(heap->name, name))
-			return heap;
+	list_for_each_entry(node, &dmaheap_nodes, list)
+		if (!strcmp(dev_name(&node->dev), name))
+			return node;
 	return NULL;
 }
 
-static void dmaheap_dev_release(struct device *dev)
+static void dmaheap_free(struct kref *ref)
 {
-	struct dmaheap *heap = to_dmaheap(dev);
+	kfree(container_of(ref, struct dmaheap, ref));
+}
 
-	ida_free(&dmaheap_minors, MINOR(heap->dev.devt));
-	kfree(heap);
+static void dmaheap_node_release(struct device *dev)
+{
+	struct dmaheap_node *node = container_of(dev, struct dmaheap_node, dev);
+
+	ida_free(&dmaheap_minors, MINOR(node->dev.devt));
+	dmaheap_put(node->heap);
+	kfree(node);
+}
+
+/* Create and publish the node @name of @heap; called with the lists locked. */
+static int dmaheap_node_add(struct dmaheap *heap, const char *name)
+{
+	struct dmaheap_node *node;
+	int minor, ret;
+
+	lockdep_assert_held(&dmaheap_list_lock);
+	if (dmaheap_find_node_locked(name))
+		return -EEXIST;
+	node = kzalloc(sizeof(*node), GFP_KERNEL);
+	if (!node)
+		return -ENOMEM;
+	minor = ida_alloc_max(&dmaheap_minors, DMAHEAP_MAX_NODES - 1,
+			      GFP_KERNEL);
+	if (minor < 0) {
+		kfree(node);
+		return minor;
+	}
+
+	dmaheap_get(heap);
+	node->heap = heap;
+	device_initialize(&node->dev);
+	node->dev.class = &dmaheap_class;
+	node->dev.devt = MKDEV(MAJOR(dmaheap_devt), minor);
+	node->dev.groups = heap->groups;
+	node->dev.release = dmaheap_node_release;
+	dev_set_drvdata(&node->dev, heap);
+	/* From here on, put_device() frees the minor, the ref and the node. */
+	ret = dev_set_name(&node->dev, "%s", name);
+	if (ret)
+		goto put_node;
+
+	cdev_init(&node->cdev, &dmaheap_fops);
+	node->cdev.owner = THIS_MODULE;
+	ret = cdev_device_add(&node->cdev, &node->dev);
+	if (ret)
+		goto put_node;
+	list_add_tail(&node->list, &dmaheap_nodes);
+	heap->nodes[heap->nnodes++] = node;
+	return 0;
+
+put_node:
+	put_device(&node->dev);
+	return ret;
+}
+
+/* Unpublish and drop every node of @heap. */
+static void dmaheap_nodes_remove(struct dmaheap *heap)
+{
+	unsigned int i;
+
+	mutex_lock(&dmaheap_list_lock);
+	for (i = 0; i < heap->nnodes; i++)
+		list_del(&heap->nodes[i]->list);
+	mutex_unlock(&dmaheap_list_lock);
+
+	for (i = 0; i < heap->nnodes; i++)
+		cdev_device_del(&heap->nodes[i]->cdev, &heap->nodes[i]->dev);
+}
+
+static void dmaheap_nodes_put(struct dmaheap *heap)
+{
+	while (heap->nnodes)
+		put_device(&heap->nodes[--heap->nnodes]->dev);
+}
+
+/* Registry ---------------------------------------------------------------- */
+
+/* Check @info's names and count its aliases and groups. */
+static int dmaheap_check_info(const struct dmaheap_info *info,
+			      size_t *ngroups)
+{
+	size_t i;
+
+	if (!info || !info->name || !info->ops || !info->ops->allocate ||
+	    !dmaheap_name_valid(info->name))
+		return -EINVAL;
+	for (i = 0; info->aliases && info->aliases[i]; i++)
+		if (i == DMAHEAP_MAX_ALIASES ||
+		    !dmaheap_name_valid(info->aliases[i]))
+			return -EINVAL;
+	if (dmaheap_name_owned_by_kernel(info->name)) {
+		pr_err("heap name '%s' belongs to the kernel's own DMA-BUF heaps; register under another name\n",
+		       info->name);
+		return -EEXIST;
+	}
+	*ngroups = 0;
+	while (info->groups && info->groups[*ngroups])
+		(*ngroups)++;
+	return *ngroups > DMAHEAP_MAX_EXTRA_GROUPS ? -EINVAL : 0;
 }
 
 /**
@@ -479,79 +370,51 @@ struct dmaheap *__dmaheap_register(const struct dmaheap_info *info,
 				   struct module *owner)
 {
 	struct dmaheap *heap;
-	size_t i, ngroups = 0;
-	int minor, ret;
+	size_t i, ngroups;
+	int ret;
 
-	if (!info || !info->name || !info->ops || !info->ops->allocate ||
-	    !dmaheap_name_valid(info->name))
-		return ERR_PTR(-EINVAL);
-	if (dmaheap_name_owned_by_kernel(info->name)) {
-		pr_err("heap name '%s' belongs to the kernel's own DMA-BUF heaps; register under another name\n",
-		       info->name);
-		return ERR_PTR(-EEXIST);
-	}
-	while (info->groups && info->groups[ngroups])
-		ngroups++;
-	if (ngroups > DMAHEAP_MAX_EXTRA_GROUPS)
-		return ERR_PTR(-EINVAL);
+	ret = dmaheap_check_info(info, &ngroups);
+	if (ret)
+		return ERR_PTR(ret);
 
 	heap = kzalloc(sizeof(*heap), GFP_KERNEL);
 	if (!heap)
 		return ERR_PTR(-ENOMEM);
+	kref_init(&heap->ref);
 	strscpy(heap->name, info->name, sizeof(heap->name));
 	heap->ops = info->ops;
 	heap->priv = info->priv;
 	heap->props = info->props;
 	heap->owner = owner;
-	heap->limit = info->limit ?: dmaheap_default_limit();
 	init_rwsem(&heap->ops_lock);
-	spin_lock_init(&heap->stats_lock);
+	dmaheap_stats_init(&heap->stats, info->limit);
 	for (i = 0; i < ngroups; i++)
 		heap->groups[i] = info->groups[i];
 
-	minor = ida_alloc_max(&dmaheap_minors, DMAHEAP_MAX_HEAPS - 1,
-			      GFP_KERNEL);
-	if (minor < 0) {
-		ret = minor;
-		goto free_heap;
-	}
-
-	device_initialize(&heap->dev);
-	heap->dev.class = &dmaheap_class;
-	heap->dev.devt = MKDEV(MAJOR(dmaheap_devt), minor);
-	heap->dev.groups = heap->groups;
-	heap->dev.release = dmaheap_dev_release;
-	dev_set_drvdata(&heap->dev, heap);
-	/* From here on, put_device() frees the minor and the struct. */
-	ret = dev_set_name(&heap->dev, "%s", heap->name);
-	if (ret)
-		goto put_device;
-
-	cdev_init(&heap->cdev, &dmaheap_fops);
-	heap->cdev.owner = THIS_MODULE;
-
 	mutex_lock(&dmaheap_list_lock);
-	if (dmaheap_find_locked(heap->name)) {
-		ret = -EEXIST;
-		goto unlock_list;
+	ret = dmaheap_node_add(heap, heap->name);
+	for (i = 0; !ret && info->aliases && info->aliases[i]; i++) {
+		if (dmaheap_name_owned_by_kernel(info->aliases[i])) {
+			pr_notice("heap '%s': alias '%s' belongs to the kernel's own DMA-BUF heaps; skipped\n",
+				  heap->name, info->aliases[i]);
+			continue;
+		}
+		ret = dmaheap_node_add(heap, info->aliases[i]);
 	}
-	ret = cdev_device_add(&heap->cdev, &heap->dev);
 	if (ret)
-		goto unlock_list;
-	list_add_tail(&heap->list, &dmaheap_list);
+		goto remove_nodes;
+	list_add_tail(&heap->list, &dmaheap_heaps);
 	mutex_unlock(&dmaheap_list_lock);
 
 	pr_info("heap '%s' registered, cap %llu bytes\n", heap->name,
-		heap->limit);
+		heap->stats.limit);
 	return heap;
 
-unlock_list:
+remove_nodes:
 	mutex_unlock(&dmaheap_list_lock);
-put_device:
-	put_device(&heap->dev);
-	return ERR_PTR(ret);
-free_heap:
-	kfree(heap);
+	dmaheap_nodes_remove(heap);
+	dmaheap_nodes_put(heap);
+	dmaheap_put(heap);
 	return ERR_PTR(ret);
 }
 DMAHEAP_EXPORT(__dmaheap_register);
@@ -560,8 +423,8 @@ DMAHEAP_EXPORT(__dmaheap_register);
  * dmaheap_unregister() - remove a heap
  * @heap: heap returned by dmaheap_register()
  *
- * Removes the device node and sysfs directory and waits for allocations in
- * progress to finish.  Afterwards the heap's ops are never called again;
+ * Removes the device nodes and sysfs directories and waits for allocations
+ * in progress to finish.  Afterwards the heap's ops are never called again;
  * allocation through an fd that is still open fails with -ENODEV.  Buffers
  * that are still alive keep the struct (and, through dma-buf's module
  * reference, the owner module) until they are released.
@@ -571,33 +434,36 @@ void dmaheap_unregister(struct dmaheap *heap)
 	mutex_lock(&dmaheap_list_lock);
 	list_del(&heap->list);
 	mutex_unlock(&dmaheap_list_lock);
-
-	cdev_device_del(&heap->cdev, &heap->dev);
+	dmaheap_nodes_remove(heap);
 
 	down_write(&heap->ops_lock);
 	heap->dead = true;
 	up_write(&heap->ops_lock);
 
 	pr_info("heap '%s' unregistered\n", heap->name);
-	put_device(&heap->dev);
+	dmaheap_nodes_put(heap);
+	dmaheap_put(heap);
 }
 DMAHEAP_EXPORT(dmaheap_unregister);
 
 /**
- * dmaheap_find() - look up a registered heap by name
- * @name: heap name
+ * dmaheap_find() - look up a registered heap by one of its names
+ * @name: heap name or alias
  *
  * Return: the heap with a reference held (drop it with dmaheap_put()), or
- * NULL if no heap of that name is registered.
+ * NULL if no heap has that name.
  */
 struct dmaheap *dmaheap_find(const char *name)
 {
-	struct dmaheap *heap;
+	struct dmaheap_node *node;
+	struct dmaheap *heap = NULL;
 
 	mutex_lock(&dmaheap_list_lock);
-	heap = dmaheap_find_locked(name);
-	if (heap)
+	node = dmaheap_find_node_locked(name);
+	if (node) {
+		heap = node->heap;
 		dmaheap_get(heap);
+	}
 	mutex_unlock(&dmaheap_list_lock);
 	return heap;
 }
@@ -651,11 +517,11 @@ DMAHEAP_EXPORT(dmaheap_alloc);
  */
 void dmaheap_alloc_abort(struct dmaheap *heap, struct dma_buf *dmabuf)
 {
-	spin_lock(&heap->stats_lock);
-	if (!WARN_ON(!heap->total_allocs))
-		heap->total_allocs--;
-	heap->failed_allocs++;
-	spin_unlock(&heap->stats_lock);
+	spin_lock(&heap->stats.lock);
+	if (!WARN_ON(!heap->stats.total_allocs))
+		heap->stats.total_allocs--;
+	heap->stats.failed_allocs++;
+	spin_unlock(&heap->stats.lock);
 	/* The release op gives the charge back. */
 	dma_buf_put(dmabuf);
 }
@@ -663,7 +529,8 @@ DMAHEAP_EXPORT(dmaheap_alloc_abort);
 
 /**
  * dmaheap_for_each() - call a function for every registered heap
- * @fn: called with each heap; a non-zero return stops the walk
+ * @fn: called with each heap (once, whatever its aliases); a non-zero
+ *	return stops the walk
  * @data: passed to @fn
  *
  * @fn runs with the registry locked: it must not register or unregister
@@ -677,7 +544,7 @@ int dmaheap_for_each(int (*fn)(struct dmaheap *heap, void *data), void *data)
 	int ret = 0;
 
 	mutex_lock(&dmaheap_list_lock);
-	list_for_each_entry(heap, &dmaheap_list, list) {
+	list_for_each_entry(heap, &dmaheap_heaps, list) {
 		ret = fn(heap, data);
 		if (ret)
 			break;
@@ -700,10 +567,11 @@ void *dmaheap_priv(const struct dmaheap *heap)
 DMAHEAP_EXPORT(dmaheap_priv);
 
 /**
- * dmaheap_name() - a heap's name
+ * dmaheap_name() - a heap's own name
  * @heap: the heap
  *
- * Return: the name, valid while the caller holds a reference to the heap.
+ * Return: the name given at registration (not an alias), valid while the
+ * caller holds a reference to the heap.
  */
 const char *dmaheap_name(const struct dmaheap *heap)
 {
@@ -724,14 +592,14 @@ struct module *dmaheap_owner(const struct dmaheap *heap)
 DMAHEAP_EXPORT(dmaheap_owner);
 
 /**
- * dmaheap_from_dev() - the heap behind a heap's sysfs device
+ * dmaheap_from_dev() - the heap behind one of a heap's sysfs devices
  * @dev: device passed to an attribute's show or store callback
  *
- * Return: the heap.
+ * Return: the heap (the same for its own node and its aliases).
  */
 struct dmaheap *dmaheap_from_dev(struct device *dev)
 {
-	return to_dmaheap(dev);
+	return dev_get_drvdata(dev);
 }
 DMAHEAP_EXPORT(dmaheap_from_dev);
 
@@ -743,7 +611,7 @@ DMAHEAP_EXPORT(dmaheap_from_dev);
  */
 void dmaheap_get(struct dmaheap *heap)
 {
-	get_device(&heap->dev);
+	kref_get(&heap->ref);
 }
 DMAHEAP_EXPORT(dmaheap_get);
 
@@ -753,7 +621,7 @@ DMAHEAP_EXPORT(dmaheap_get);
  */
 void dmaheap_put(struct dmaheap *heap)
 {
-	put_device(&heap->dev);
+	kref_put(&heap->ref, dmaheap_free);
 }
 DMAHEAP_EXPORT(dmaheap_put);
 
@@ -761,7 +629,7 @@ static int __init dmaheap_init(void)
 {
 	int ret;
 
-	ret = alloc_chrdev_region(&dmaheap_devt, 0, DMAHEAP_MAX_HEAPS,
+	ret = alloc_chrdev_region(&dmaheap_devt, 0, DMAHEAP_MAX_NODES,
 				  "dmaheap");
 	if (ret)
 		return ret;
@@ -771,14 +639,14 @@ static int __init dmaheap_init(void)
 	return 0;
 
 unregister_chrdev:
-	unregister_chrdev_region(dmaheap_devt, DMAHEAP_MAX_HEAPS);
+	unregister_chrdev_region(dmaheap_devt, DMAHEAP_MAX_NODES);
 	return ret;
 }
 
 static void __exit dmaheap_exit(void)
 {
 	class_unregister(&dmaheap_class);
-	unregister_chrdev_region(dmaheap_devt, DMAHEAP_MAX_HEAPS);
+	unregister_chrdev_region(dmaheap_devt, DMAHEAP_MAX_NODES);
 	ida_destroy(&dmaheap_minors);
 }
 

@@ -30,6 +30,7 @@
 #include <dmaheap/compat.h>
 
 #include "dmaheap_inspect.h"
+#include "kmod_util.h"
 
 /* The device that attaches to buffers: DMA-capable, never translated. */
 static struct platform_device *inspect_pdev;
@@ -48,25 +49,6 @@ struct inspect_mapping {
 	struct sg_table *sgt;
 };
 
-static struct sg_table *inspect_map_attachment(struct dma_buf_attachment *a)
-{
-#ifdef HAVE_DMA_BUF_MAP_ATTACHMENT_UNLOCKED
-	return dma_buf_map_attachment_unlocked(a, DMA_BIDIRECTIONAL);
-#else
-	return dma_buf_map_attachment(a, DMA_BIDIRECTIONAL);
-#endif
-}
-
-static void inspect_unmap_attachment(struct dma_buf_attachment *a,
-				     struct sg_table *sgt)
-{
-#ifdef HAVE_DMA_BUF_MAP_ATTACHMENT_UNLOCKED
-	dma_buf_unmap_attachment_unlocked(a, sgt, DMA_BIDIRECTIONAL);
-#else
-	dma_buf_unmap_attachment(a, sgt, DMA_BIDIRECTIONAL);
-#endif
-}
-
 static int inspect_map(int fd, struct inspect_mapping *m)
 {
 	int ret;
@@ -79,7 +61,7 @@ static int inspect_map(int fd, struct inspect_mapping *m)
 		ret = PTR_ERR(m->attach);
 		goto put_dmabuf;
 	}
-	m->sgt = inspect_map_attachment(m->attach);
+	m->sgt = kmod_map_attachment(m->attach, DMA_BIDIRECTIONAL);
 	if (IS_ERR(m->sgt)) {
 		ret = PTR_ERR(m->sgt);
 		goto detach;
@@ -95,7 +77,7 @@ put_dmabuf:
 
 static void inspect_unmap(struct inspect_mapping *m)
 {
-	inspect_unmap_attachment(m->attach, m->sgt);
+	kmod_unmap_attachment(m->attach, m->sgt, DMA_BIDIRECTIONAL);
 	dma_buf_detach(m->dmabuf, m->attach);
 	dma_buf_put(m->dmabuf);
 }

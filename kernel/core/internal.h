@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmaheap core: what core.c (registry, nodes, ioctl) and stats.c
+ * (statistics, caps, sysfs) share.  Not for heap modules.
+ */
+#ifndef _DMAHEAP_CORE_INTERNAL_H
+#define _DMAHEAP_CORE_INTERNAL_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include <dmaheap/heap.h>
+
+/* Most extra attribute groups a heap may pass in dmaheap_info::groups. */
+#define DMAHEAP_MAX_EXTRA_GROUPS	4
+
+struct dmaheap_node;
+
+/**
+ * struct dmaheap_stats - a heap's statistics and cap
+ * @lock:	Protects every other field.
+ * @bytes:	Live bytes, including allocations in progress.
+ * @peak:	Highest @bytes seen.
+ * @limit:	Cap on @bytes.
+ * @buffers:	Live buffers, including allocations in progress.
+ * @total_allocs: Allocations handed out.
+ * @failed_allocs: Well-formed requests that failed.
+ */
+struct dmaheap_stats {
+	spinlock_t lock;
+	u64 bytes;
+	u64 peak;
+	u64 limit;
+	u64 buffers;
+	u64 total_allocs;
+	u64 failed_allocs;
+};
+
+/**
+ * struct dmaheap - a registered heap
+ * @ref:	References: the registration, every node, every live buffer,
+ *		and dmaheap_get() callers.  The last put frees the struct.
+ * @name:	The heap's own name (its first node's).
+ * @ops:	Heap operations; only called under @ops_lock held for read
+ *		while @dead is false.
+ * @priv:	Heap private data.
+ * @props:	DMAHEAP_PROP_* flags.
+ * @owner:	Module that registered the heap and owns its buffers.
+ * @list:	Entry in the core's list of heaps.
+ * @ops_lock:	Protects @dead.  Held for read across each allocate op and
+ *		for write while unregistering, so that no op runs after
+ *		dmaheap_unregister() returns.
+ * @dead:	Set once the heap is unregistered.
+ * @stats:	Statistics and cap, shared by all the heap's nodes.
+ * @nodes:	The heap's device nodes: its own name first, then aliases.
+ * @nnodes:	Entries in @nodes.
+ * @groups:	Extra sysfs groups from the heap, NULL-terminated.
+ */
+struct dmaheap {
+	struct kref ref;
+	char name[DMAHEAP_NAME_MAX + 1];
+	const struct dmaheap_ops *ops;
+	void *priv;
+	unsigned int props;
+	struct module *owner;
+	struct list_head list;
+
+	struct rw_semaphore ops_lock;
+	bool dead;
+
+	struct dmaheap_stats stats;
+
+	struct dmaheap_node *nodes[1 + DMAHEAP_MAX_ALIASES];
+	unsigned int nnodes;
+	const struct attribute_group *groups[DMAHEAP_MAX_EXTRA_GROUPS + 1];
+};
+
+/* stats.c */
+extern const struct attribute_group *dmaheap_node_groups[];
+void dmaheap_stats_init(struct dmaheap_stats *stats, u64 limit);
+int dmaheap_charge(struct dmaheap *heap, size_t len);
+void dmaheap_account_result(struct dmaheap *heap, bool success);
+
+#endif /* _DMAHEAP_CORE_INTERNAL_H */

@@ -39,11 +39,11 @@ vm-userspace:
 	$(MAKE) -C tests
 	$(foreach d,$(TEST_SUBDIRS),$(MAKE) -C $(d) &&) true
 
-# Host-side tests of the library, the CLI and the DKMS packaging, with one
-# summary line.
+# Host-side tests of the library, the CLI, the DKMS packaging and the VM
+# harness's accelerator choice and boot watchdog, with one summary line.
 host-tests: lib
 	lib/tests/run-all.sh "$(MAKE) -C lib check" "$(MAKE) -C cli check" \
-		scripts/test-dkms
+		scripts/test-dkms tests/vm/test-accel
 
 check: deps
 	scripts/check

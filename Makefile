@@ -5,6 +5,9 @@ VERSION := $(shell cat VERSION)
 PREFIX ?= /usr/local
 DESTDIR ?=
 export VERSION PREFIX DESTDIR
+# udev reads rules from /usr/lib/udev/rules.d (PREFIX=/usr, as a package
+# installs them) and from /usr/local/lib/udev/rules.d (the default PREFIX).
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 
 # Kernel to build modules for: the running one when its headers are
 # installed, otherwise the one Debian's linux-image-amd64 points to (the one
@@ -39,11 +42,12 @@ vm-userspace:
 	$(MAKE) -C tests
 	$(foreach d,$(TEST_SUBDIRS),$(MAKE) -C $(d) &&) true
 
-# Host-side tests of the library, the CLI, the DKMS packaging and the VM
-# harness's accelerator choice and boot watchdog, with one summary line.
+# Host-side tests of the library, the CLI, the udev rule, the DKMS packaging
+# and the VM harness's accelerator choice and boot watchdog, with one summary
+# line.
 host-tests: lib
 	lib/tests/run-all.sh "$(MAKE) -C lib check" "$(MAKE) -C cli check" \
-		scripts/test-dkms tests/vm/test-accel
+		udev/test-rules.sh scripts/test-dkms tests/vm/test-accel
 
 check: deps
 	scripts/check
@@ -57,6 +61,8 @@ bench: deps
 install: lib cli
 	$(MAKE) -C lib install
 	$(MAKE) -C cli install
+	install -d $(DESTDIR)$(UDEVRULESDIR)
+	install -m 0644 udev/60-dmaheap.rules $(DESTDIR)$(UDEVRULESDIR)/60-dmaheap.rules
 
 # Register the modules with DKMS so they are rebuilt for every new kernel.
 dkms:

@@ -16,7 +16,7 @@ KERNELRELEASE ?= $(shell scripts/kernel-release)
 export KERNELRELEASE
 
 .PHONY: all deps modules lib cli vm-userspace host-tests check demo bench \
-	install dkms clean
+	install dkms deb clean
 
 all: lib cli
 
@@ -63,6 +63,12 @@ install: lib cli
 	$(MAKE) -C cli install
 	install -d $(DESTDIR)$(UDEVRULESDIR)
 	install -m 0644 udev/60-dmaheap.rules $(DESTDIR)$(UDEVRULESDIR)/60-dmaheap.rules
+
+# Debian packages into build/deb/ (dmaheap-dkms, libdmaheap1, libdmaheap-dev,
+# dmaheap-tools), built with debhelper from the tree's tracked files.
+deb:
+	scripts/install-deps --deb
+	scripts/build-deb
 
 # Register the modules with DKMS so they are rebuilt for every new kernel.
 dkms:

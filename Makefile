@@ -42,12 +42,13 @@ vm-userspace:
 	$(MAKE) -C tests
 	$(foreach d,$(TEST_SUBDIRS),$(MAKE) -C $(d) &&) true
 
-# Host-side tests of the library, the CLI, the udev rule, the DKMS packaging
-# and the VM harness's accelerator choice and boot watchdog, with one summary
-# line.
+# Host-side tests of the library, the CLI, the udev rule, the DKMS packaging,
+# the Debian packages, and the VM harness's accelerator choice and boot
+# watchdog, with one summary line.
 host-tests: lib
 	lib/tests/run-all.sh "$(MAKE) -C lib check" "$(MAKE) -C cli check" \
-		udev/test-rules.sh scripts/test-dkms tests/vm/test-accel
+		udev/test-rules.sh scripts/test-dkms scripts/test-deb \
+		tests/vm/test-accel
 
 check: deps
 	scripts/check

@@ -87,10 +87,17 @@ static struct dma_buf *dmaheap_call_allocate(struct dmaheap *heap,
 	};
 	struct dma_buf *dmabuf;
 
-	down_read(&heap->ops_lock);
+	/* Unregistering can wait behind a long allocation: stay killable. */
+	if (down_read_killable(&heap->ops_lock))
+		return ERR_PTR(-EINTR);
 	if (heap->dead) {
 		dmabuf = ERR_PTR(-ENODEV);
-		goto out_unlock;
+		goto unlock;
+	}
+	/* A module on its way out serves nothing; its heap is going too. */
+	if (!try_module_get(heap->owner)) {
+		dmabuf = ERR_PTR(-ENODEV);
+		goto unlock;
 	}
 	/*
 	 * A node is visible as soon as its heap registers, but the module's
@@ -100,18 +107,20 @@ static struct dma_buf *dmaheap_call_allocate(struct dmaheap *heap,
 	 */
 	if (heap->owner && heap->owner->state == MODULE_STATE_COMING) {
 		dmabuf = ERR_PTR(-EAGAIN);
-		goto out_unlock;
+		goto put_module;
 	}
 	if (dmaheap_charge(heap, len)) {
 		dmabuf = ERR_PTR(-ENOMEM);
-		goto out_unlock;
+		goto put_module;
 	}
 	dmabuf = heap->ops->allocate(heap, &req);
-	if (IS_ERR(dmabuf)) {
-		dmaheap_uncharge(heap, len);
-		dmaheap_account_result(heap, false);
-	}
-out_unlock:
+	if (IS_ERR(dmabuf))
+		dmaheap_charge_cancel(heap, len);
+	else
+		dmaheap_charge_commit(heap, len);
+put_module:
+	module_put(heap->owner);
+unlock:
 	up_read(&heap->ops_lock);
 	return dmabuf;
 }
@@ -629,6 +638,7 @@ static int __init dmaheap_init(void)
 {
 	int ret;
 
+	dmaheap_budget_init();
 	ret = alloc_chrdev_region(&dmaheap_devt, 0, DMAHEAP_MAX_NODES,
 				  "dmaheap");
 	if (ret)

@@ -24,16 +24,19 @@ struct dmaheap_node;
 /**
  * struct dmaheap_stats - a heap's statistics and cap
  * @lock:	Protects every other field.
- * @bytes:	Live bytes, including allocations in progress.
+ * @bytes:	Live bytes: buffers the heap has made and not yet released.
+ * @inflight:	Bytes of allocations in progress; they count against
+ *		@limit but show nowhere until they succeed.
  * @peak:	Highest @bytes seen.
- * @limit:	Cap on @bytes.
- * @buffers:	Live buffers, including allocations in progress.
+ * @limit:	Cap on @bytes + @inflight.
+ * @buffers:	Live buffers.
  * @total_allocs: Allocations handed out.
  * @failed_allocs: Well-formed requests that failed.
  */
 struct dmaheap_stats {
 	spinlock_t lock;
 	u64 bytes;
+	u64 inflight;
 	u64 peak;
 	u64 limit;
 	u64 buffers;
@@ -83,7 +86,10 @@ struct dmaheap {
 /* stats.c */
 extern const struct attribute_group *dmaheap_node_groups[];
 void dmaheap_stats_init(struct dmaheap_stats *stats, u64 limit);
+void dmaheap_budget_init(void);
 int dmaheap_charge(struct dmaheap *heap, size_t len);
+void dmaheap_charge_commit(struct dmaheap *heap, size_t len);
+void dmaheap_charge_cancel(struct dmaheap *heap, size_t len);
 void dmaheap_account_result(struct dmaheap *heap, bool success);
 
 #endif /* _DMAHEAP_CORE_INTERNAL_H */

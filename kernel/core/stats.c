@@ -24,6 +24,94 @@ module_param(default_limit_pct, uint, 0444);
 MODULE_PARM_DESC(default_limit_pct,
 		 "Default cap on a heap's live bytes, in percent of RAM (1-100, default 50)");
 
+/*
+ * The global budget: one cap on the bytes of every heap together, so that
+ * exhausting all heaps at once still leaves the machine its memory.  Heaps
+ * over memory set aside at boot (carveouts) are not counted: that memory
+ * is not the kernel's to run short of.
+ */
+#define DMAHEAP_DEFAULT_BUDGET_PCT	60
+
+/* Protects dmaheap_budget and dmaheap_budget_used. */
+static DEFINE_SPINLOCK(dmaheap_budget_lock);
+static u64 dmaheap_budget;
+static u64 dmaheap_budget_used;
+/* Whether budget_bytes was given at load (else the default applies). */
+static bool dmaheap_budget_given;
+
+static int budget_bytes_set(const char *val, const struct kernel_param *kp)
+{
+	u64 bytes;
+
+	if (dmaheap_parse_size(val, &bytes))
+		return -EINVAL;
+	spin_lock(&dmaheap_budget_lock);
+	dmaheap_budget = bytes;
+	dmaheap_budget_given = true;
+	spin_unlock(&dmaheap_budget_lock);
+	return 0;
+}
+
+static int budget_bytes_get(char *buf, const struct kernel_param *kp)
+{
+	u64 bytes;
+
+	spin_lock(&dmaheap_budget_lock);
+	bytes = dmaheap_budget;
+	spin_unlock(&dmaheap_budget_lock);
+	return sysfs_emit(buf, "%llu\n", bytes);
+}
+
+static const struct kernel_param_ops budget_bytes_ops = {
+	.set = budget_bytes_set,
+	.get = budget_bytes_get,
+};
+module_param_cb(budget_bytes, &budget_bytes_ops, NULL, 0644);
+MODULE_PARM_DESC(budget_bytes,
+		 "Cap on the live bytes of all heaps together, carveouts aside (K/M/G/T suffixes; default 60% of RAM)");
+
+static u64 dmaheap_ram_pct(unsigned int pct)
+{
+	return div_u64((u64)totalram_pages() * PAGE_SIZE * pct, 100);
+}
+
+/**
+ * dmaheap_budget_init() - apply the default budget unless one was given
+ */
+void dmaheap_budget_init(void)
+{
+	spin_lock(&dmaheap_budget_lock);
+	if (!dmaheap_budget_given)
+		dmaheap_budget = dmaheap_ram_pct(DMAHEAP_DEFAULT_BUDGET_PCT);
+	spin_unlock(&dmaheap_budget_lock);
+}
+
+static bool dmaheap_counts_in_budget(const struct dmaheap *heap)
+{
+	return !(heap->props & DMAHEAP_PROP_CARVEOUT);
+}
+
+static bool dmaheap_budget_take(u64 len)
+{
+	bool ok;
+
+	spin_lock(&dmaheap_budget_lock);
+	ok = len <= dmaheap_budget &&
+	     dmaheap_budget_used <= dmaheap_budget - len;
+	if (ok)
+		dmaheap_budget_used += len;
+	spin_unlock(&dmaheap_budget_lock);
+	return ok;
+}
+
+static void dmaheap_budget_give(u64 len)
+{
+	spin_lock(&dmaheap_budget_lock);
+	if (!WARN_ON(dmaheap_budget_used < len))
+		dmaheap_budget_used -= len;
+	spin_unlock(&dmaheap_budget_lock);
+}
+
 /**
  * dmaheap_stats_init() - set up a new heap's statistics
  * @stats: the heap's statistics
@@ -31,40 +119,85 @@ MODULE_PARM_DESC(default_limit_pct,
  */
 void dmaheap_stats_init(struct dmaheap_stats *stats, u64 limit)
 {
-	unsigned int pct = clamp(default_limit_pct, 1U, 100U);
-
 	spin_lock_init(&stats->lock);
 	stats->limit = limit ?:
-		div_u64((u64)totalram_pages() * PAGE_SIZE * pct, 100);
+		dmaheap_ram_pct(clamp(default_limit_pct, 1U, 100U));
 }
 
 /**
- * dmaheap_charge() - count a request against its heap's cap
+ * dmaheap_charge() - reserve room for a request under the caps
  * @heap: the heap
  * @len: the request's length
  *
- * Return: 0, or -ENOMEM (counted as a failed allocation) over the cap.
+ * The request counts against the heap's cap and the global budget while it
+ * is in progress, but shows in no statistic until dmaheap_charge_commit();
+ * dmaheap_charge_cancel() gives the room back.
+ *
+ * Return: 0, or -ENOMEM (counted as a failed allocation) over a cap.
  */
 int dmaheap_charge(struct dmaheap *heap, size_t len)
 {
 	struct dmaheap_stats *s = &heap->stats;
+	bool budget = dmaheap_counts_in_budget(heap);
 	int ret = 0;
 
+	if (budget && !dmaheap_budget_take(len)) {
+		dmaheap_account_result(heap, false);
+		return -ENOMEM;
+	}
 	spin_lock(&s->lock);
-	if (len > s->limit || s->bytes > s->limit - len) {
+	if (len > s->limit || s->bytes + s->inflight > s->limit - len) {
 		s->failed_allocs++;
 		ret = -ENOMEM;
 	} else {
-		s->bytes += len;
-		s->buffers++;
-		s->peak = max(s->peak, s->bytes);
+		s->inflight += len;
 	}
 	spin_unlock(&s->lock);
+	if (ret && budget)
+		dmaheap_budget_give(len);
 	return ret;
 }
 
 /**
- * dmaheap_account_result() - count a charged request's outcome
+ * dmaheap_charge_commit() - a charged request produced a buffer
+ * @heap: the heap
+ * @len: the request's length
+ *
+ * The buffer now counts as live; dmaheap_uncharge() ends that at release.
+ */
+void dmaheap_charge_commit(struct dmaheap *heap, size_t len)
+{
+	struct dmaheap_stats *s = &heap->stats;
+
+	spin_lock(&s->lock);
+	s->inflight -= len;
+	s->bytes += len;
+	s->buffers++;
+	s->peak = max(s->peak, s->bytes);
+	spin_unlock(&s->lock);
+}
+
+/**
+ * dmaheap_charge_cancel() - a charged request failed
+ * @heap: the heap
+ * @len: the request's length
+ *
+ * Gives the room back and counts the failure.
+ */
+void dmaheap_charge_cancel(struct dmaheap *heap, size_t len)
+{
+	struct dmaheap_stats *s = &heap->stats;
+
+	spin_lock(&s->lock);
+	s->inflight -= len;
+	s->failed_allocs++;
+	spin_unlock(&s->lock);
+	if (dmaheap_counts_in_budget(heap))
+		dmaheap_budget_give(len);
+}
+
+/**
+ * dmaheap_account_result() - count whether a buffer reached its user
  * @heap: the heap
  * @success: whether the buffer was handed out
  */
@@ -98,6 +231,8 @@ void dmaheap_uncharge(struct dmaheap *heap, size_t len)
 		s->buffers--;
 	}
 	spin_unlock(&s->lock);
+	if (dmaheap_counts_in_budget(heap))
+		dmaheap_budget_give(len);
 }
 DMAHEAP_EXPORT(dmaheap_uncharge);
 

@@ -274,7 +274,7 @@ static int carveout_register(struct carveout_heap *ch)
 		.name = ch->name,
 		.ops = &carveout_heap_ops,
 		.priv = &ch->contig,
-		.props = DMAHEAP_PROP_CONTIGUOUS,
+		.props = DMAHEAP_PROP_CONTIGUOUS | DMAHEAP_PROP_CARVEOUT,
 		.limit = ch->size,
 		.groups = carveout_heap_groups,
 	};

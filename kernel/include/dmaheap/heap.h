@@ -28,10 +28,13 @@ struct dmaheap;
 /* Most alias names one heap may have besides its own. */
 #define DMAHEAP_MAX_ALIASES	4
 
-/* Properties a heap advertises in sysfs; see struct dmaheap_info. */
+/* Properties of a heap; see struct dmaheap_info.  Shown in sysfs: */
 #define DMAHEAP_PROP_UNCACHED	(1U << 0)	/* CPU mappings are write-combined */
 #define DMAHEAP_PROP_CONTIGUOUS	(1U << 1)	/* every buffer is one physical range */
 #define DMAHEAP_PROP_DMA32	(1U << 2)	/* every page lies below 4 GiB */
+/* Not shown: the memory was set aside at boot and is not the kernel's RAM,
+ * so the global budget (which protects RAM) does not count it. */
+#define DMAHEAP_PROP_CARVEOUT	(1U << 3)
 
 /*
  * Allocations made on behalf of a request (bookkeeping as well as buffer

@@ -65,6 +65,29 @@ struct sg_table *probe_map(struct dma_buf_attachment *a)
 }
 P
 
+# Where swiotlb's default bounce pool lies: struct io_tlb_mem's own start
+# and end (up to 6.5), or those of its default pool (6.6+).  Neither: no
+# swiotlb.
+probe IO_TLB_MEM_END <<'P'
+#include <linux/device.h>
+#include <linux/swiotlb.h>
+phys_addr_t probe_pool_end(struct device *dev);
+phys_addr_t probe_pool_end(struct device *dev)
+{
+	return dev->dma_io_tlb_mem->end;
+}
+P
+
+probe IO_TLB_MEM_DEFPOOL <<'P'
+#include <linux/device.h>
+#include <linux/swiotlb.h>
+phys_addr_t probe_pool_end(struct device *dev);
+phys_addr_t probe_pool_end(struct device *dev)
+{
+	return dev->dma_io_tlb_mem->defpool.end;
+}
+P
+
 objs=
 for f in "$work"/probe_*.c; do
 	objs="$objs $(basename "$f" .c).o"

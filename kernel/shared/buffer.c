@@ -17,6 +17,7 @@
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -43,19 +44,45 @@ struct dmaheap_attachment {
 	enum dma_data_direction dir;
 };
 
-static int dmaheap_copy_sgt(struct sg_table *dst, const struct sg_table *src)
+/*
+ * Longest piece an attachment's table holds for @dev: what the DMA layer
+ * maps in one go (a run of bounce slots under swiotlb) and what the device
+ * says one segment may be, in whole pages, and no more than an sg entry's
+ * length can hold.
+ */
+static size_t dmaheap_seg_max(struct device *dev)
+{
+	size_t max = min_t(size_t, dma_max_mapping_size(dev),
+			   dma_get_max_seg_size(dev));
+
+	max = min_t(size_t, max, SZ_1G);
+	return max_t(size_t, round_down(max, PAGE_SIZE), PAGE_SIZE);
+}
+
+/* Copy @src for one device, in pieces of at most @seg_max bytes. */
+static int dmaheap_copy_sgt(struct sg_table *dst, const struct sg_table *src,
+			    size_t seg_max)
 {
 	struct scatterlist *from, *to;
-	unsigned int i;
+	unsigned int i, nents = 0;
 	int ret;
 
-	ret = sg_alloc_table(dst, src->orig_nents, GFP_KERNEL);
+	for_each_sgtable_sg(src, from, i)
+		nents += DIV_ROUND_UP(from->length, seg_max);
+	ret = sg_alloc_table(dst, nents, DMAHEAP_GFP);
 	if (ret)
 		return ret;
 	to = dst->sgl;
 	for_each_sgtable_sg(src, from, i) {
-		sg_set_page(to, sg_page(from), from->length, from->offset);
-		to = sg_next(to);
+		size_t off, len;
+
+		for (off = 0; off < from->length; off += len) {
+			len = min_t(size_t, from->length - off, seg_max);
+			sg_set_page(to, nth_page(sg_page(from),
+						 off >> PAGE_SHIFT),
+				    len, from->offset);
+			to = sg_next(to);
+		}
 	}
 	return 0;
 }
@@ -67,10 +94,11 @@ static int dmaheap_buffer_attach(struct dma_buf *dmabuf,
 	struct dmaheap_attachment *a;
 	int ret;
 
-	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	a = kzalloc(sizeof(*a), DMAHEAP_GFP);
 	if (!a)
 		return -ENOMEM;
-	ret = dmaheap_copy_sgt(&a->sgt, &buf->sgt);
+	ret = dmaheap_copy_sgt(&a->sgt, &buf->sgt,
+			       dmaheap_seg_max(attachment->dev));
 	if (ret)
 		goto free_attachment;
 	a->dev = attachment->dev;
@@ -101,25 +129,57 @@ static void dmaheap_buffer_detach(struct dma_buf *dmabuf,
 	kfree(a);
 }
 
-/*
- * Can @dev address every page of @sgt?  Behind a translating IOMMU it can.
- * Without one it sees bus addresses, and a page beyond its DMA mask would
- * make dma-direct warn and fail (or bounce through swiotlb, which is no
- * use for a buffer that stays mapped while the device works on it).  Such
- * a mapping is refused quietly with -EIO instead.
- */
-static bool dmaheap_dev_reaches(struct device *dev, const struct sg_table *sgt)
+/* Every page of @sgt lies within @dev's DMA mask (and bus limit). */
+static bool dmaheap_pages_reachable(struct device *dev,
+				    const struct sg_table *sgt)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
-	if (dmaheap_dev_translated(dev) || !dev->dma_mask)
-		return true;
 	for_each_sgtable_sg(sgt, sg, i)
 		if (!dma_capable(dev, phys_to_dma(dev, sg_phys(sg)),
 				 sg->length, true))
 			return false;
 	return true;
+}
+
+/*
+ * Can @dev map @buf, as @a describes it?  The answer is an errno the map op
+ * returns quietly, without the DMA layer's warnings:
+ *
+ *  - A device without a DMA mask does no DMA: -EINVAL.
+ *  - Behind a translating IOMMU every page is reachable.
+ *  - Where the DMA layer bounces every mapping through swiotlb (swiotlb=force,
+ *    as confidential-computing guests run), cached buffers work: the CPU
+ *    access syncs copy between the buffer and the bounce slots.  Bouncing
+ *    cannot be correct for a write-combined buffer (its mappings skip the
+ *    CPU syncs that would copy), for memory outside the linear map (swiotlb
+ *    copies through it), or when the bounce pool itself lies beyond the
+ *    device's reach: -EIO.
+ *  - Otherwise the device sees bus addresses, and a page beyond its DMA
+ *    mask is -EIO rather than a bounced mapping: a dma-buf stays mapped
+ *    while devices share it, which bouncing cannot serve.  The dma32 heaps
+ *    exist for such devices.
+ */
+static int dmaheap_check_reach(const struct dmaheap_buffer *buf,
+			       const struct dmaheap_attachment *a)
+{
+	struct device *dev = a->dev;
+	phys_addr_t pool_end;
+
+	if (!dev->dma_mask || !*dev->dma_mask)
+		return -EINVAL;
+	if (dmaheap_dev_translated(dev))
+		return 0;
+	if (dmaheap_swiotlb_forced(dev, &pool_end)) {
+		if (buf->flags & (DMAHEAP_BUF_UNCACHED |
+				  DMAHEAP_BUF_NO_LINEAR_MAP))
+			return -EIO;
+		if (!dma_capable(dev, phys_to_dma(dev, pool_end - 1), 1, true))
+			return -EIO;
+		return 0;
+	}
+	return dmaheap_pages_reachable(dev, &a->sgt) ? 0 : -EIO;
 }
 
 static struct sg_table *
@@ -128,14 +188,17 @@ dmaheap_buffer_map(struct dma_buf_attachment *attachment,
 {
 	struct dmaheap_buffer *buf = attachment->dmabuf->priv;
 	struct dmaheap_attachment *a = attachment->priv;
-	unsigned long attrs = (buf->flags & DMAHEAP_BUF_UNCACHED) ? DMA_ATTR_SKIP_CPU_SYNC : 0;
+	unsigned long attrs = DMA_ATTR_NO_WARN;
 	int ret;
 
-	if (!dmaheap_dev_reaches(a->dev, &a->sgt))
-		return ERR_PTR(-EIO);
-	ret = dma_map_sgtable(a->dev, &a->sgt, dir, attrs);
+	ret = dmaheap_check_reach(buf, a);
 	if (ret)
 		return ERR_PTR(ret);
+	if (buf->flags & DMAHEAP_BUF_UNCACHED)
+		attrs |= DMA_ATTR_SKIP_CPU_SYNC;
+	ret = dma_map_sgtable(a->dev, &a->sgt, dir, attrs);
+	if (ret)
+		return ERR_PTR(ret == -EIO ? -ENOMEM : ret);
 
 	mutex_lock(&buf->lock);
 	a->mapped = true;
@@ -150,8 +213,10 @@ static void dmaheap_buffer_unmap(struct dma_buf_attachment *attachment,
 {
 	struct dmaheap_buffer *buf = attachment->dmabuf->priv;
 	struct dmaheap_attachment *a = attachment->priv;
-	unsigned long attrs = (buf->flags & DMAHEAP_BUF_UNCACHED) ? DMA_ATTR_SKIP_CPU_SYNC : 0;
+	unsigned long attrs = DMA_ATTR_NO_WARN;
 
+	if (buf->flags & DMAHEAP_BUF_UNCACHED)
+		attrs |= DMA_ATTR_SKIP_CPU_SYNC;
 	mutex_lock(&buf->lock);
 	a->mapped = false;
 	mutex_unlock(&buf->lock);
@@ -274,7 +339,7 @@ static void *dmaheap_buffer_vmap_pages(struct dmaheap_buffer *buf)
 	unsigned int i = 0;
 	void *vaddr;
 
-	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	pages = kvmalloc_array(npages, sizeof(*pages), DMAHEAP_GFP);
 	if (!pages)
 		return ERR_PTR(-ENOMEM);
 	for_each_sgtable_page(&buf->sgt, &piter, 0) {

@@ -9,8 +9,10 @@
 #ifndef _DMAHEAP_COMPAT_H
 #define _DMAHEAP_COMPAT_H
 
+#include <linux/device.h>
 #include <linux/kconfig.h>
 #include <linux/string.h>
+#include <linux/swiotlb.h>
 
 #include "compat_generated.h"
 
@@ -51,6 +53,31 @@ static inline bool dmaheap_name_owned_by_kernel(const char *name)
 	return IS_ENABLED(CONFIG_DMABUF_HEAPS_CMA) &&
 	       (!strcmp(name, "reserved") || !strcmp(name, "linux,cma") ||
 		!strcmp(name, "default_cma_region"));
+}
+
+/*
+ * Does the DMA layer bounce every mapping of @dev through swiotlb
+ * (swiotlb=force, confidential-computing guests)?  If so, *@pool_end is
+ * where its default bounce pool ends.  The pool's bounds moved from struct
+ * io_tlb_mem into its default pool in 6.6.
+ */
+static inline bool dmaheap_swiotlb_forced(struct device *dev,
+					  phys_addr_t *pool_end)
+{
+#if defined(HAVE_IO_TLB_MEM_DEFPOOL) || defined(HAVE_IO_TLB_MEM_END)
+	struct io_tlb_mem *mem = dev->dma_io_tlb_mem;
+
+	if (!is_swiotlb_force_bounce(dev))
+		return false;
+#ifdef HAVE_IO_TLB_MEM_DEFPOOL
+	*pool_end = mem->defpool.end;
+#else
+	*pool_end = mem->end;
+#endif
+	return true;
+#else
+	return false;
+#endif
 }
 
 #endif /* _DMAHEAP_COMPAT_H */

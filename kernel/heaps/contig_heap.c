@@ -49,6 +49,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/page_ref.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -154,7 +155,12 @@ static int contig_try_run(unsigned long start, unsigned long end,
 		return -ENOMEM;
 	for (s = ALIGN_DOWN(end - npages, align); s >= start;
 	     s = ALIGN_DOWN(s, step) - step) {
-		ret = alloc_contig_range(s, s + npages, MIGRATE_MOVABLE,
+		/*
+		 * The range's pageblocks become MIGRATE_UNMOVABLE: they will
+		 * hold pinned pages for as long as the buffer lives, and the
+		 * page allocator and compaction should know it.
+		 */
+		ret = alloc_contig_range(s, s + npages, MIGRATE_UNMOVABLE,
 					 GFP_KERNEL | __GFP_NOWARN);
 		if (!ret) {
 			*pfn = s;
@@ -183,7 +189,9 @@ static long contig_migrate_alloc(unsigned long npages)
 	if (npages > contig_available_pages())
 		return -ENOMEM;
 
-	mutex_lock(&contig.migrate_lock);
+	/* The holder may be migrating hundreds of megabytes: stay killable. */
+	if (mutex_lock_killable(&contig.migrate_lock))
+		return -EINTR;
 	contig_scan_start(&scan);
 	while (ret == -ENOMEM && contig_scan_next(&scan, &start, &end))
 		ret = contig_try_run(start, end, npages, align, &attempts,
@@ -210,8 +218,9 @@ static long contig_buddy_alloc(unsigned long npages)
 	if (npages > pageblock_nr_pages ||
 	    1UL << order > contig_available_pages())
 		return -ENOMEM;
+	/* Compound, so that importers may take references on any page. */
 	page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN |
-			   __GFP_NORETRY, order);
+			   __GFP_NORETRY | __GFP_COMP, order);
 	return page ? page_to_pfn(page) : -ENOMEM;
 }
 
@@ -237,6 +246,55 @@ static long contig_take(struct dmaheap_contig *c, unsigned long npages,
 	return contig_migrate_alloc(npages);
 }
 
+/*
+ * Drop the counts of the pages after @pfn in a block of 2^@order, which the
+ * first page's count then stands for.  Each must be exactly one (nobody
+ * else holds the page); if one is not, the block is left as it was.
+ */
+static bool contig_freeze_tails(unsigned long pfn, unsigned int order)
+{
+	unsigned long i, j;
+
+	for (i = 1; i < 1UL << order; i++)
+		if (!page_ref_freeze(pfn_to_page(pfn + i), 1))
+			break;
+	if (i == 1UL << order)
+		return true;
+	for (j = 1; j < i; j++)
+		page_ref_unfreeze(pfn_to_page(pfn + j), 1);
+	return false;
+}
+
+/*
+ * Give migrated frames back to the page allocator in naturally aligned
+ * blocks it keeps on its free lists rather than on the per-CPU lists.
+ * free_contig_range() frees page by page, and single pages park on the
+ * per-CPU lists, which MemAvailable does not count: after a large buffer
+ * the machine looked short of memory it had.  Orders above
+ * PAGE_ALLOC_COSTLY_ORDER and below pageblock_order bypass those lists
+ * (a pageblock-order block would be cached for THP).  Every page came from
+ * alloc_contig_range() with a count of one.
+ */
+static void contig_free_frames(unsigned long pfn, unsigned long npages)
+{
+	const unsigned int order_max = pageblock_order - 1;
+	unsigned long end = pfn + npages;
+
+	while (pfn < end) {
+		unsigned int order = pfn ? min_t(unsigned int, __ffs(pfn),
+						 order_max) : order_max;
+
+		while (pfn + (1UL << order) > end)
+			order--;
+		if (order > PAGE_ALLOC_COSTLY_ORDER &&
+		    contig_freeze_tails(pfn, order))
+			__free_pages(pfn_to_page(pfn), order);
+		else
+			free_contig_range(pfn, 1UL << order);
+		pfn += 1UL << order;
+	}
+}
+
 static void contig_give(struct dmaheap_contig *c, unsigned long pfn,
 			unsigned long npages, unsigned long cookie)
 {
@@ -248,7 +306,7 @@ static void contig_give(struct dmaheap_contig *c, unsigned long pfn,
 		dmaheap_range_free(&contig.pool, pfn, npages);
 		break;
 	case CONTIG_MIGRATED:
-		free_contig_range(pfn, npages);
+		contig_free_frames(pfn, npages);
 		break;
 	}
 }
@@ -335,7 +393,7 @@ static int contig_pool_create(void)
 	return 0;
 
 free_range:
-	free_contig_range(pfn, contig.pool_npages);
+	contig_free_frames(pfn, contig.pool_npages);
 no_pool:
 	contig.pool_npages = 0;
 	return ret;
@@ -349,7 +407,7 @@ static void contig_pool_destroy(void)
 		return;
 	contig.contig.range = NULL;
 	dmaheap_range_destroy(&contig.pool);
-	free_contig_range(pfn, contig.pool_npages);
+	contig_free_frames(pfn, contig.pool_npages);
 	contig.pool_npages = 0;
 }
 

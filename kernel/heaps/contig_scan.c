@@ -4,7 +4,7 @@
  * could empty by migration.
  *
  * The walk goes through the zones a long-lived unmovable buffer may come
- * from, from the top of memory down (each zone from its end), so that low
+ * from (not ZONE_MOVABLE), from the top of memory down (each zone from its end), so that low
  * memory, which devices with small DMA masks need, is offered last.  It
  * yields maximal runs [start, end) of pageblocks whose every page frame is
  * free or movable.  Reads are racy by nature; alloc_contig_range() has the
@@ -22,9 +22,12 @@
 
 #include "contig_scan.h"
 
-/* Zones walked, top first. */
+/*
+ * Zones walked, top first.  Never ZONE_MOVABLE: its pages must stay
+ * movable so that the memory can be offlined (virtio-mem, hot-unplug,
+ * movablecore=), and a buffer pins its pages for as long as it lives.
+ */
 static const enum zone_type contig_scan_zones[] = {
-	ZONE_MOVABLE,
 	ZONE_NORMAL,
 #ifdef CONFIG_ZONE_DMA32
 	ZONE_DMA32,

@@ -103,15 +103,20 @@ struct system_heap_buffer {
 /* Allocation orders, largest first; each is given up once it fails. */
 static const unsigned int system_heap_orders[] = { 8, 4, 0 };
 
+/*
+ * High orders are compound pages, so that every page an importer finds in
+ * the sg_table is refcounted: a get_page()/put_page() pair on a tail page
+ * then works on the head's count instead of freeing the page under us.
+ */
 static gfp_t system_heap_order_gfp(unsigned int order)
 {
 	gfp_t gfp = GFP_USER | __GFP_ZERO | __GFP_NOWARN;
 
 	switch (order) {
 	case 8:
-		return (gfp | __GFP_NORETRY) & ~__GFP_RECLAIM;
+		return (gfp | __GFP_COMP | __GFP_NORETRY) & ~__GFP_RECLAIM;
 	case 4:
-		return gfp | __GFP_NORETRY;
+		return gfp | __GFP_COMP | __GFP_NORETRY;
 	default:
 		return gfp | __GFP_RETRY_MAYFAIL;
 	}

@@ -97,6 +97,35 @@ struct dmaheap_inspect_linear {
 	__u32 pad;
 };
 
+/**
+ * struct dmaheap_inspect_pages - argument of DMAHEAP_INSPECT_IOC_PAGEREF
+ * @fd:		In: the dma-buf.
+ * @flags:	Must be 0.
+ * @pages:	Out: pages of the mapped sg_table the importer took and
+ *		dropped a reference on (get_page() then put_page()), as
+ *		importers that pin pages or insert them into user mappings do.
+ */
+struct dmaheap_inspect_pages {
+	__s32 fd;
+	__u32 flags;
+	__u64 pages;
+};
+
+/**
+ * struct dmaheap_inspect_nomask - argument of DMAHEAP_INSPECT_IOC_NOMASK
+ * @fd:		In: the dma-buf.
+ * @flags:	Must be 0.
+ * @attach:	Out: 0 or the negative errno of attaching a device that has
+ *		no DMA mask (it cannot do DMA).
+ * @map:	Out: 0 or the negative errno of mapping it for that device.
+ */
+struct dmaheap_inspect_nomask {
+	__s32 fd;
+	__u32 flags;
+	__s32 attach;
+	__s32 map;
+};
+
 #define DMAHEAP_INSPECT_IOC_MAGIC	'I'
 
 #define DMAHEAP_INSPECT_IOC_SEGMENTS	_IOWR(DMAHEAP_INSPECT_IOC_MAGIC, 0x30, \
@@ -105,5 +134,10 @@ struct dmaheap_inspect_linear {
 					      struct dmaheap_inspect_caching)
 #define DMAHEAP_INSPECT_IOC_LINEAR	_IOWR(DMAHEAP_INSPECT_IOC_MAGIC, 0x32, \
 					      struct dmaheap_inspect_linear)
+
+#define DMAHEAP_INSPECT_IOC_PAGEREF	_IOWR(DMAHEAP_INSPECT_IOC_MAGIC, 0x33, \
+					      struct dmaheap_inspect_pages)
+#define DMAHEAP_INSPECT_IOC_NOMASK	_IOWR(DMAHEAP_INSPECT_IOC_MAGIC, 0x34, \
+					      struct dmaheap_inspect_nomask)
 
 #endif /* _DMAHEAP_INSPECT_H */

@@ -70,7 +70,11 @@
 #define EDU_DEV_BUF_ADDR	0x40000
 #define EDU_DEV_BUF_SIZE	EDU_IMPORTER_DEV_BUF_SIZE
 
-#define EDU_DMA_BITS		28
+/* The engine's address width: qemu's edu dma_mask property, 28 bits unless set. */
+static unsigned int dma_bits = 28;
+module_param(dma_bits, uint, 0444);
+MODULE_PARM_DESC(dma_bits,
+		 "DMA address bits of the device, as qemu's -device edu,dma_mask=... sets them (default 28)");
 
 /*
  * The driver splits transfers at segment ends itself, so the DMA layer may
@@ -129,10 +133,13 @@ struct edu_importer {
  * struct edu_file - an open /dev/edu-importer<N>
  * @edu:	The device (a reference is held).
  * @node:	Entry in edu_importer::files.
- * @lock:	Protects @attachments, @count and @dead; held across DMA so
- *		that removal waits for transfers in flight.
+ * @lock:	Protects @attachments (and each attachment's fields),
+ *		@count, @last_id and @dead; held across DMA so that removal
+ *		waits for transfers in flight, but never while user memory
+ *		is read or written.
  * @attachments: Handle -> struct edu_attachment.
  * @count:	Entries in @attachments.
+ * @last_id:	Last id given to an attachment or a mapping.
  * @dead:	The device was removed; every ioctl fails with -ENODEV.
  */
 struct edu_file {
@@ -141,6 +148,7 @@ struct edu_file {
 	struct mutex lock;
 	struct xarray attachments;
 	unsigned int count;
+	u64 last_id;
 	bool dead;
 };
 
@@ -151,6 +159,10 @@ struct edu_file {
  * @sgt:	The mapping for the device, or NULL while unmapped.
  * @dir:	Direction of @sgt.
  * @mapped_len:	Bytes covered by the DMA segments of @sgt.
+ * @id:		Unique in the file: a handle can be reused once detached, an
+ *		id never, so an ioctl that must undo its work after dropping
+ *		the lock finds out whether the work is still its own.
+ * @map_id:	The same for the current mapping.
  */
 struct edu_attachment {
 	struct dma_buf *dmabuf;
@@ -158,6 +170,8 @@ struct edu_attachment {
 	struct sg_table *sgt;
 	enum dma_data_direction dir;
 	u64 mapped_len;
+	u64 id;
+	u64 map_id;
 };
 
 static DEFINE_IDA(edu_ida);
@@ -291,6 +305,7 @@ static int edu_ioc_info(struct edu_file *f, void __user *uarg)
 {
 	struct device *dev = &f->edu->pdev->dev;
 	struct edu_importer_info info = {};
+	phys_addr_t pool_end;
 
 	mutex_lock(&f->lock);
 	if (f->dead) {
@@ -302,6 +317,8 @@ static int edu_ioc_info(struct edu_file *f, void __user *uarg)
 	info.max_seg_size = dma_get_max_seg_size(dev);
 	if (dmaheap_dev_translated(dev))
 		info.flags |= EDU_IMPORTER_INFO_TRANSLATED;
+	else if (dmaheap_swiotlb_forced(dev, &pool_end))
+		info.flags |= EDU_IMPORTER_INFO_BOUNCED;
 	mutex_unlock(&f->lock);
 
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
@@ -324,11 +341,31 @@ static int edu_detach_handle(struct edu_file *f, u32 handle)
 	return 0;
 }
 
+/*
+ * Undo an attachment whose handle could not be reported: only if @handle
+ * still holds the attachment with @id (another thread may have detached it
+ * and reused the handle meanwhile).
+ */
+static void edu_detach_if_same(struct edu_file *f, u32 handle, u64 id)
+{
+	struct edu_attachment *a;
+
+	mutex_lock(&f->lock);
+	a = edu_lookup(f, handle);
+	if (!IS_ERR(a) && a->id == id) {
+		xa_erase(&f->attachments, handle);
+		f->count--;
+		edu_attachment_release(a);
+	}
+	mutex_unlock(&f->lock);
+}
+
 static int edu_ioc_attach(struct edu_file *f, void __user *uarg)
 {
 	struct edu_importer_attach req;
 	struct edu_attachment *a;
 	u32 handle;
+	u64 id;
 	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -360,23 +397,19 @@ static int edu_ioc_attach(struct edu_file *f, void __user *uarg)
 	ret = xa_alloc(&f->attachments, &handle, a, xa_limit_32b, GFP_KERNEL);
 	if (ret)
 		goto detach;
-
-	/*
-	 * Still under f->lock: no other ioctl on this file may use, detach
-	 * or reuse the handle before the caller has been told it.
-	 */
+	a->id = ++f->last_id;
+	id = a->id;
+	f->count++;
 	req.handle = handle;
 	req.size = a->dmabuf->size;
-	if (copy_to_user(uarg, &req, sizeof(req))) {
-		ret = -EFAULT;
-		goto erase_handle;
-	}
-	f->count++;
 	mutex_unlock(&f->lock);
+
+	if (copy_to_user(uarg, &req, sizeof(req))) {
+		edu_detach_if_same(f, handle, id);
+		return -EFAULT;
+	}
 	return 0;
 
-erase_handle:
-	xa_erase(&f->attachments, handle);
 detach:
 	dma_buf_detach(a->dmabuf, a->attach);
 put_dmabuf:
@@ -403,38 +436,54 @@ static int edu_dir_from_uapi(u32 dir, enum dma_data_direction *out)
 	return -EINVAL;
 }
 
-/* Report the segments of a->sgt to userspace. */
-static int edu_report_segments(struct edu_attachment *a,
-			       struct edu_importer_map *req)
+/*
+ * Copy the first @max DMA segments of a->sgt into a kernel array, to be
+ * reported once the file lock is dropped.
+ */
+static struct edu_importer_segment *edu_collect_segments(struct edu_attachment *a,
+							 u32 max)
 {
-	struct edu_importer_segment __user *usegs = u64_to_user_ptr(req->segs);
+	struct edu_importer_segment *segs;
 	struct scatterlist *sg;
 	unsigned int i;
 
-	req->nsegs = a->sgt->nents;
-	req->mapped_len = a->mapped_len;
+	max = min_t(u32, max, a->sgt->nents);
+	segs = kvcalloc(max ?: 1, sizeof(*segs), GFP_KERNEL);
+	if (!segs)
+		return NULL;
 	for_each_sgtable_dma_sg(a->sgt, sg, i) {
-		struct edu_importer_segment seg = {
-			.addr = sg_dma_address(sg),
-			.len = sg_dma_len(sg),
-		};
-
-		if (i >= req->max_segs)
+		if (i >= max)
 			break;
-		if (copy_to_user(&usegs[i], &seg, sizeof(seg)))
-			return -EFAULT;
+		segs[i].addr = sg_dma_address(sg);
+		segs[i].len = sg_dma_len(sg);
 	}
-	return 0;
+	return segs;
+}
+
+/* Undo a mapping that could not be reported, if it is still this one. */
+static void edu_unmap_if_same(struct edu_file *f, u32 handle, u64 id,
+			      u64 map_id)
+{
+	struct edu_attachment *a;
+
+	mutex_lock(&f->lock);
+	a = edu_lookup(f, handle);
+	if (!IS_ERR(a) && a->id == id && a->sgt && a->map_id == map_id)
+		edu_unmap_attachment(a);
+	mutex_unlock(&f->lock);
 }
 
 static int edu_ioc_map(struct edu_file *f, void __user *uarg)
 {
+	struct edu_importer_segment *segs = NULL;
 	struct edu_importer_map req;
 	enum dma_data_direction dir;
 	struct edu_attachment *a;
 	struct scatterlist *sg;
 	struct sg_table *sgt;
+	u64 id, map_id;
 	unsigned int i;
+	u32 nsegs;
 	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -466,15 +515,28 @@ static int edu_ioc_map(struct edu_file *f, void __user *uarg)
 	ret = edu_check_reachable(f->edu, sgt);
 	if (ret)
 		goto unmap;
-	ret = edu_report_segments(a, &req);
-	if (ret)
-		goto unmap;
-	if (copy_to_user(uarg, &req, sizeof(req))) {
-		ret = -EFAULT;
+	segs = edu_collect_segments(a, req.max_segs);
+	if (!segs) {
+		ret = -ENOMEM;
 		goto unmap;
 	}
+	req.nsegs = sgt->nents;
+	req.mapped_len = a->mapped_len;
+	a->map_id = ++f->last_id;
+	id = a->id;
+	map_id = a->map_id;
 	mutex_unlock(&f->lock);
-	return 0;
+
+	/* User memory only now: a fault that never ends holds no lock. */
+	nsegs = min_t(u32, req.max_segs, req.nsegs);
+	if (copy_to_user(u64_to_user_ptr(req.segs), segs,
+			 nsegs * sizeof(*segs)) ||
+	    copy_to_user(uarg, &req, sizeof(req))) {
+		edu_unmap_if_same(f, req.handle, id, map_id);
+		ret = -EFAULT;
+	}
+	kvfree(segs);
+	return ret;
 
 unmap:
 	edu_unmap_attachment(a);
@@ -733,7 +795,9 @@ static int edu_setup_dma(struct edu_importer *edu)
 	struct device *dev = &edu->pdev->dev;
 	int ret;
 
-	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(EDU_DMA_BITS));
+	if (dma_bits < 24 || dma_bits > 64)
+		return -EINVAL;
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(dma_bits));
 	if (ret)
 		return ret;
 	/* PCI devices have dma_parms; returns an error only without them. */
@@ -797,7 +861,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto free_id;
 
 	dev_info(&pdev->dev, "edu v%u.%u: dma-buf importer /dev/%s, %u-bit DMA%s\n",
-		 ident >> 24, (ident >> 16) & 0xff, edu->name, EDU_DMA_BITS,
+		 ident >> 24, (ident >> 16) & 0xff, edu->name, dma_bits,
 		 dmaheap_dev_translated(&pdev->dev) ? " through an IOMMU" : "");
 	return 0;
 

@@ -66,6 +66,11 @@
 /* struct edu_importer_info::flags */
 /* DMA goes through a translating IOMMU domain (DMA addresses are IOVAs). */
 #define EDU_IMPORTER_INFO_TRANSLATED	(1U << 0)
+/*
+ * The DMA layer bounces every mapping through swiotlb (swiotlb=force): DMA
+ * addresses are bounce slots, and CPU access syncs copy.
+ */
+#define EDU_IMPORTER_INFO_BOUNCED	(1U << 1)
 
 /**
  * struct edu_importer_info - EDU_IMPORTER_IOC_INFO (all fields out)

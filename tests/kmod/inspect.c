@@ -146,6 +146,71 @@ unmap:
 	return ret;
 }
 
+/* Importer habits ------------------------------------------------------------ */
+
+/*
+ * Take and drop a reference on every page of the mapped sg_table, as an
+ * importer that pins pages (or inserts them into a user mapping) does.  On
+ * an exporter whose high-order tail pages have no count of their own, the
+ * put frees a page the buffer still owns.
+ */
+static long inspect_pageref(void __user *uarg)
+{
+	struct dmaheap_inspect_pages arg;
+	struct sg_page_iter piter;
+	struct inspect_mapping m;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags)
+		return -EINVAL;
+	ret = inspect_map(arg.fd, &m);
+	if (ret)
+		return ret;
+	arg.pages = 0;
+	for_each_sgtable_page(m.sgt, &piter, 0) {
+		struct page *page = sg_page_iter_page(&piter);
+
+		get_page(page);
+		put_page(page);
+		arg.pages++;
+	}
+	inspect_unmap(&m);
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+/* A device that cannot do DMA: no DMA mask at all. */
+static struct platform_device *inspect_nomask_pdev;
+
+static long inspect_nomask(void __user *uarg)
+{
+	struct dmaheap_inspect_nomask arg;
+	struct dma_buf_attachment *attach;
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags)
+		return -EINVAL;
+	dmabuf = dma_buf_get(arg.fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	arg.map = 0;
+	attach = dma_buf_attach(dmabuf, &inspect_nomask_pdev->dev);
+	arg.attach = PTR_ERR_OR_ZERO(attach);
+	if (!arg.attach) {
+		sgt = kmod_map_attachment(attach, DMA_TO_DEVICE);
+		arg.map = PTR_ERR_OR_ZERO(sgt);
+		if (!arg.map)
+			kmod_unmap_attachment(attach, sgt, DMA_TO_DEVICE);
+		dma_buf_detach(dmabuf, attach);
+	}
+	dma_buf_put(dmabuf);
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
 /* Cache types (x86) ----------------------------------------------------------- */
 
 #ifdef CONFIG_X86
@@ -385,6 +450,10 @@ static long inspect_ioctl(struct file *file, unsigned int cmd,
 		return inspect_caching(uarg);
 	case DMAHEAP_INSPECT_IOC_LINEAR:
 		return inspect_linear(uarg);
+	case DMAHEAP_INSPECT_IOC_PAGEREF:
+		return inspect_pageref(uarg);
+	case DMAHEAP_INSPECT_IOC_NOMASK:
+		return inspect_nomask(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -415,11 +484,22 @@ static int __init inspect_init(void)
 	ret = dma_set_mask_and_coherent(&inspect_pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		goto unregister_pdev;
+	inspect_nomask_pdev = platform_device_register_simple("dmaheap_inspect_nomask",
+							      PLATFORM_DEVID_NONE,
+							      NULL, 0);
+	if (IS_ERR(inspect_nomask_pdev)) {
+		ret = PTR_ERR(inspect_nomask_pdev);
+		goto unregister_pdev;
+	}
+	/* Platform devices get a 32-bit mask by default: take it away. */
+	inspect_nomask_pdev->dev.dma_mask = NULL;
 	ret = misc_register(&inspect_misc);
 	if (ret)
-		goto unregister_pdev;
+		goto unregister_nomask_pdev;
 	return 0;
 
+unregister_nomask_pdev:
+	platform_device_unregister(inspect_nomask_pdev);
 unregister_pdev:
 	platform_device_unregister(inspect_pdev);
 	return ret;
@@ -428,6 +508,7 @@ unregister_pdev:
 static void __exit inspect_exit(void)
 {
 	misc_deregister(&inspect_misc);
+	platform_device_unregister(inspect_nomask_pdev);
 	platform_device_unregister(inspect_pdev);
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mmap: CPU mappings of heap buffers.  Whole and partial mappings, bounds,
- * mremap and partial munmap, mappings outliving the fd, and MAP_PRIVATE
- * (refused with EINVAL by the shared exporter: a private copy-on-write view
- * of device memory has no use).
+ * mremap (shrink and move work, growing is refused) and partial munmap,
+ * fork, mappings outliving the fd, and MAP_PRIVATE (refused with EINVAL by
+ * the shared exporter: a private copy-on-write view of device memory has
+ * no use).
  */
 #include "harness.h"
 
@@ -162,18 +163,26 @@ HEAP_TEST_F(buf, mmap_mremap)
 	ASSERT_EQ(-1, check_tags(a, 0, 4, page));
 
 	/*
-	 * Growing a device mapping is either refused or stays within the
-	 * buffer; it must not crash or hand out memory that is not ours.
+	 * Growing is refused, even back to the buffer's own size: the
+	 * exporter fills the whole mapping at mmap() time (VM_DONTEXPAND,
+	 * no fault handler), so no fault can ever be served past what was
+	 * checked then.  A fault handler that trusted a grown VMA is how
+	 * upstream's CMA heap got CVE-2024-46852.
 	 */
-	moved = mremap(a, 4 * page, self->len, MREMAP_MAYMOVE);
-	if (moved == MAP_FAILED) {
-		TH_LOG("growing mremap refused: %s", strerror(errno));
-		ASSERT_EQ(-1, check_tags(a, 0, 4, page));
-		munmap(a, 4 * page);
-	} else {
-		ASSERT_EQ(-1, check_tags(moved, 0, 4, page));
-		munmap(moved, self->len);
-	}
+	ASSERT_ERRNO(mremap(a, 4 * page, self->len, MREMAP_MAYMOVE), EFAULT);
+	ASSERT_ERRNO(mremap(a, 4 * page, 5 * page, 0), EFAULT);
+	/* old_len 0 asks for a duplicate: a growth from nothing. */
+	ASSERT_ERRNO(mremap(a, 0, page, MREMAP_MAYMOVE), EFAULT);
+	ASSERT_EQ(-1, check_tags(a, 0, 4, page));
+	munmap(a, 4 * page);
+
+	/* The same for a mapping that starts inside the buffer. */
+	a = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 (NPAGES - 2) * page);
+	ASSERT_NE(MAP_FAILED, a);
+	ASSERT_ERRNO(mremap(a, 2 * page, 3 * page, MREMAP_MAYMOVE), EFAULT);
+	ASSERT_EQ(-1, check_tags(a, NPAGES - 2, 2, page));
+	munmap(a, 2 * page);
 
 	/* Moving the whole mapping elsewhere keeps the contents. */
 	a = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -214,6 +223,56 @@ HEAP_TEST_F(buf, munmap_partial)
 	ASSERT_EQ(-1, check_tags(a + 3 * page, 3, 1, page));
 	ASSERT_OK(munmap(a, 8 * page));
 	ASSERT_OK(munmap(a + 10 * page, self->len - 10 * page));
+}
+
+/* Cutting a mapping at either end leaves the middle mapped and intact. */
+HEAP_TEST_F(buf, munmap_head_and_tail)
+{
+	size_t page = self->page;
+	char *a;
+
+	a = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	fill_tags(a, 0, NPAGES, page);
+	ASSERT_OK(munmap(a, 2 * page));
+	ASSERT_OK(munmap(a + (NPAGES - 3) * page, 3 * page));
+	ASSERT_EQ(-1, check_tags(a + 2 * page, 2, NPAGES - 5, page));
+	a[2 * page] = 0x5c;
+	ASSERT_EQ(0x5c, a[2 * page]);
+	/* Shrink what is left from its end, then move it. */
+	ASSERT_EQ(a + 2 * page, mremap(a + 2 * page, (NPAGES - 5) * page,
+				      (NPAGES - 6) * page, 0));
+	ASSERT_OK(munmap(a + 2 * page, (NPAGES - 6) * page));
+}
+
+/* A child shares the parent's MAP_SHARED mapping, both ways. */
+HEAP_TEST_F(buf, mmap_fork)
+{
+	size_t page = self->page;
+	volatile char *a;
+	int status;
+	pid_t pid;
+
+	a = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	fill_tags((char *)a, 0, NPAGES, page);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int ok = check_tags((char *)a, 0, NPAGES, page) == -1;
+
+		a[5 * page] = 0x3c;
+		close(self->fd);
+		munmap((char *)a, self->len);
+		_exit(ok ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0x3c, a[5 * page]);
+	ASSERT_OK(munmap((char *)a, self->len));
 }
 
 /* A mapping keeps the buffer alive after its fd is closed. */

@@ -19,9 +19,29 @@
 
 #define EDU_NODE		"/dev/edu-importer0"
 #define EDU_SYSFS		"/sys/class/misc/edu-importer0/device"
-#define EDU_DMA_BITS		28
-#define EDU_DMA_MASK		((1ULL << EDU_DMA_BITS) - 1)
 #define EDU_MAX_SEGS		4096
+
+/*
+ * The engine's DMA address width: qemu's default of 28 bits, or what
+ * tests/vm/run --edu-dma-bits gave (it exports DMAHEAP_EDU_DMA_BITS).
+ */
+static inline unsigned int edu_dma_bits(void)
+{
+	const char *s = getenv("DMAHEAP_EDU_DMA_BITS");
+	unsigned long bits = s ? strtoul(s, NULL, 10) : 0;
+
+	return bits >= 24 && bits <= 64 ? bits : 28;
+}
+
+static inline uint64_t edu_dma_mask(void)
+{
+	unsigned int bits = edu_dma_bits();
+
+	return bits == 64 ? ~0ULL : (1ULL << bits) - 1;
+}
+
+#define EDU_DMA_BITS		edu_dma_bits()
+#define EDU_DMA_MASK		edu_dma_mask()
 
 /* The edu device ----------------------------------------------------------- */
 
@@ -71,6 +91,38 @@ static inline int edu_info(int efd, struct edu_importer_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	return ioctl(efd, EDU_IMPORTER_IOC_INFO, info) ? -errno : 0;
+}
+
+/* Does the DMA layer bounce every mapping of the device (swiotlb=force)? */
+static inline bool edu_bounced(int efd)
+{
+	struct edu_importer_info info;
+
+	return !edu_info(efd, &info) &&
+	       (info.flags & EDU_IMPORTER_INFO_BOUNCED);
+}
+
+/* SKIP where DMA is bounced: the case is about the direct mapping. */
+static inline void edu_require_direct(int efd)
+{
+	if (edu_bounced(efd))
+		SKIP("the DMA layer bounces every mapping (swiotlb=force); this case is for direct DMA");
+}
+
+/*
+ * Can the device map @heap's buffers where DMA is bounced?  Not a
+ * write-combined heap's (its mappings skip the CPU syncs that copy), nor
+ * memory outside the linear map (carveouts, which have a "base" file):
+ * the exporter refuses those with EIO (docs/DESIGN.md).
+ */
+static inline bool edu_bounce_refuses(const struct th_heap *heap)
+{
+	char path[160];
+	uint64_t uncached = 0;
+
+	snprintf(path, sizeof(path), "%s/base", heap->sysfs);
+	return (!th_sysfs_read(heap, "uncached", &uncached) && uncached) ||
+	       access(path, F_OK) == 0;
 }
 
 /* Attach dma-buf @fd; *@handle and *@size on success. */
@@ -265,6 +317,9 @@ static inline int dev_get_mapped(int efd, const struct th_heap *heap,
 
 	if (!ballast_heap)
 		ballast_heap = heap;
+	/* Bounced, EIO is the heap's kind of memory: no buffer will do. */
+	if (edu_bounced(efd))
+		ballast = DEV_BALLAST_MAX;
 	for (;;) {
 		int bfd = th_alloc(heap, len);
 		uint32_t h = 0;

@@ -64,8 +64,12 @@ FIXTURE_SETUP(xfer)
 	ret = dev_get_mapped(self->efd, heap, XFER_LEN,
 			     EDU_IMPORTER_DIR_BIDIRECTIONAL, &self->fd,
 			     &self->handle, self->m);
+	if (ret == -EIO && (self->info.flags & EDU_IMPORTER_INFO_BOUNCED) &&
+	    edu_bounce_refuses(heap))
+		SKIP("%s buffers cannot be bounced; bounce_map_policy checks the refusal",
+		     heap->name);
 	if (ret == -EIO && !(self->info.flags & EDU_IMPORTER_INFO_TRANSLATED))
-		SKIP("no %s buffer within the device's %d-bit DMA mask",
+		SKIP("no %s buffer within the device's %u-bit DMA mask",
 		     heap->name, EDU_DMA_BITS);
 	ASSERT_EQ(0, ret);
 	self->p = mmap(NULL, XFER_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -87,6 +91,46 @@ FIXTURE_TEARDOWN(xfer)
 	if (self->efd >= 0)
 		close(self->efd);
 	free(self->m);
+}
+
+/*
+ * Where the DMA layer bounces every mapping (swiotlb=force, as
+ * confidential-computing guests run), cached buffers map and write-combined
+ * or reserved-memory ones are refused with EIO, quietly; every segment fits
+ * what the DMA layer can bounce in one piece.
+ */
+HEAP_TEST(bounce_map_policy)
+{
+	struct edu_importer_info info;
+	struct edu_mapping *m;
+	uint32_t handle = 0, i;
+	int efd, fd, ret;
+
+	efd = edu_open_or_skip();
+	ASSERT_EQ(0, edu_info(efd, &info));
+	if (!(info.flags & EDU_IMPORTER_INFO_BOUNCED)) {
+		close(efd);
+		SKIP("the DMA layer does not bounce (boot with --append swiotlb=force)");
+	}
+	m = calloc(1, sizeof(*m));
+	ASSERT_TRUE(m);
+	fd = th_alloc(heap, XFER_LEN);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, edu_attach(efd, fd, &handle, NULL));
+	ret = edu_map(efd, handle, EDU_IMPORTER_DIR_BIDIRECTIONAL, m);
+	if (edu_bounce_refuses(heap)) {
+		EXPECT_EQ(-EIO, ret);
+	} else {
+		EXPECT_EQ(0, ret);
+		EXPECT_EQ(XFER_LEN, m->mapped_len);
+		/* swiotlb bounces at most 256 KiB in one piece. */
+		for (i = 0; !ret && i < m->nsegs && i < EDU_MAX_SEGS; i++)
+			EXPECT_LE(m->segs[i].len, 256 * TH_KiB);
+	}
+	edu_detach(efd, handle);
+	close(fd);
+	close(efd);
+	free(m);
 }
 
 HEAP_TEST_F(xfer, map_report_segments)

@@ -220,6 +220,7 @@ TEST_F(map, no_iommu_map_many_segments)
 	int ret;
 
 	edu_require_iommu(false);
+	edu_require_direct(self->efd);
 	punch_holes(self, h, true);
 	ret = map_buffer(self, h, SCATTER_LEN);
 	if (ret == -EIO)
@@ -248,6 +249,7 @@ TEST_F(map, no_iommu_map_contiguous_single)
 	int i, ret;
 
 	edu_require_iommu(false);
+	edu_require_direct(self->efd);
 	for (i = 0; i < th.nheaps && !h; i++)
 		if (!th_sysfs_read(&th.heaps[i], "contiguous", &contig) &&
 		    contig == 1)
@@ -279,6 +281,7 @@ TEST_F(map, no_iommu_refuse_beyond_mask)
 	unsigned long ino;
 
 	edu_require_iommu(false);
+	edu_require_direct(self->efd);
 	self->len = BEYOND_LEN;
 	self->fd = th_alloc(h, self->len);
 	ASSERT_GE(self->fd, 0);

@@ -6,7 +6,12 @@
  *  - "contiguous 1": every buffer is one physical segment;
  *  - "uncached 1": user mappings and vmaps are write-combining, otherwise
  *    write-back;
- *  - whatever the heap, the segments the buffer maps to cover it exactly.
+ *  - whatever the heap, the segments the buffer maps to cover it exactly;
+ *  - "dma32 1": every page lies below 4 GiB (a system buffer can lie above,
+ *    which a VM with more than 4 GiB shows);
+ *  - every page an importer finds is refcounted: taking and dropping a
+ *    reference on each leaves the buffer, and then the memory, intact;
+ *  - a device without a DMA mask is refused quietly (EINVAL).
  *
  * Physical layout and cache types come from the dmaheap_inspect module.
  */
@@ -24,6 +29,16 @@ TEST(heaps_present)
 	EXPECT_EQ(0, access(h.dev, R_OK | W_OK));
 	hu_heap(&h, "system-uncached");
 	EXPECT_EQ(0, access(h.dev, R_OK | W_OK));
+	EXPECT_EQ(0, th_sysfs_read(&h, "uncached", &val));
+	EXPECT_EQ(1, val);
+	hu_heap(&h, "system-dma32");
+	EXPECT_EQ(0, access(h.dev, R_OK | W_OK));
+	EXPECT_EQ(0, th_sysfs_read(&h, "dma32", &val));
+	EXPECT_EQ(1, val);
+	hu_heap(&h, "system-uncached-dma32");
+	EXPECT_EQ(0, access(h.dev, R_OK | W_OK));
+	EXPECT_EQ(0, th_sysfs_read(&h, "dma32", &val));
+	EXPECT_EQ(1, val);
 	EXPECT_EQ(0, th_sysfs_read(&h, "uncached", &val));
 	EXPECT_EQ(1, val);
 
@@ -171,4 +186,139 @@ HEAP_TEST(mmap_split_pat_clean)
 	ASSERT_OK(munmap(b, 4 * page));
 	close(fd);
 	EXPECT_EQ(pat_before, hu_klog_pat());
+}
+
+#define HP_4G		(4ULL << 30)
+
+/* The highest physical byte of dma-buf @fd, from its segments. */
+static uint64_t hp_highest_byte(int ifd, int fd)
+{
+	struct dmaheap_inspect_segment segs[HU_MAX_SEGS];
+	unsigned int count = 0, i;
+	uint64_t top = 0;
+
+	ASSERT_EQ(0, hu_segments(ifd, fd, segs, HU_MAX_SEGS, &count));
+	ASSERT_LE(count, HU_MAX_SEGS);
+	for (i = 0; i < count; i++) {
+		ASSERT_NE(~0ULL, segs[i].phys);
+		if (segs[i].phys + segs[i].len - 1 > top)
+			top = segs[i].phys + segs[i].len - 1;
+	}
+	return top;
+}
+
+/* A dma32 heap's pages all lie below 4 GiB, however much is allocated. */
+HEAP_TEST_TIMEOUT(dma32_pages_below_4g, 120)
+{
+	uint64_t dma32 = 0, ram = th_ram_bytes(), left, len = 16 * TH_MiB;
+	int fds[64], n = 0, ifd;
+
+	ASSERT_EQ(0, th_sysfs_read(heap, "dma32", &dma32));
+	if (dma32 != 1)
+		SKIP("%s does not claim dma32", heap->name);
+	ifd = hu_inspect_open();
+	/* Up to half the memory below 4 GiB, in 16 MiB buffers. */
+	left = (ram < HP_4G ? ram : HP_4G) / 2;
+	for (; left >= len && n < 64; left -= len) {
+		int fd = th_alloc(heap, len);
+
+		if (fd == -ENOMEM)
+			break;
+		ASSERT_GE(fd, 0);
+		fds[n++] = fd;
+		EXPECT_LT(hp_highest_byte(ifd, fd), HP_4G);
+	}
+	TH_LOG("%d buffers of %" PRIu64 " MiB checked", n, len / TH_MiB);
+	EXPECT_GT(n, 0);
+	while (n)
+		close(fds[--n]);
+	close(ifd);
+}
+
+/*
+ * The other side of dma32: with more than 4 GiB of RAM, the system heap
+ * does hand out pages above 4 GiB (so the dma32 heaps' promise is theirs,
+ * not an accident of a small machine).
+ */
+TEST_TIMEOUT(system_pages_above_4g, 120)
+{
+	uint64_t len = 64 * TH_MiB, found = 0;
+	int fds[48], n = 0, ifd;
+	struct th_heap h;
+
+	if (th_ram_bytes() < HP_4G + HP_4G / 4)
+		SKIP("RAM below 5 GiB: boot with --mem 6144");
+	hu_heap(&h, "system");
+	ifd = hu_inspect_open();
+	while (!found && n < 48) {
+		int fd = th_alloc(&h, len);
+
+		if (fd == -ENOMEM)
+			break;
+		ASSERT_GE(fd, 0);
+		fds[n++] = fd;
+		if (hp_highest_byte(ifd, fd) >= HP_4G)
+			found = 1;
+	}
+	EXPECT_EQ(1, found);
+	while (n)
+		close(fds[--n]);
+	close(ifd);
+}
+
+/*
+ * Importers may take references on the pages they find (to pin them, or to
+ * insert them into a user mapping).  Every page must be refcounted: a
+ * high-order page's tail pages with no count of their own would be freed
+ * by the put while the buffer still owns them.  The buffer's memory comes
+ * back afterwards, and the kernel log (checked by run-tests) stays clean.
+ */
+HEAP_TEST_TIMEOUT(importer_page_refs, 120)
+{
+	const uint64_t len = 2 * TH_MiB + 64 * TH_KiB + 4 * TH_KiB;
+	struct dmaheap_inspect_pages arg = { 0 };
+	long long before, after;
+	struct th_stats base;
+	int ifd, fd, round;
+	uint8_t *p;
+
+	ifd = hu_inspect_open();
+	ASSERT_EQ(0, th_stats_read(heap, &base));
+	before = th_free_kb();
+	for (round = 0; round < 8; round++) {
+		fd = th_alloc(heap, len);
+		ASSERT_GE(fd, 0);
+		arg.fd = fd;
+		ASSERT_EQ(0, ioctl(ifd, DMAHEAP_INSPECT_IOC_PAGEREF, &arg));
+		EXPECT_EQ(len / th_page_size(), arg.pages);
+		/* The buffer is still whole and still zero. */
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		EXPECT_EQ(-1, th_find_not(p, len, 0));
+		munmap(p, len);
+		close(fd);
+	}
+	ASSERT_STATS_BASELINE(heap, &base);
+	after = th_free_kb();
+	TH_LOG("free memory %lld kB before, %lld kB after", before, after);
+	/* Freed pages come back (within 4 MiB of noise). */
+	EXPECT_GE(after + 4096, before);
+	close(ifd);
+}
+
+/* A device that cannot do DMA (no DMA mask) is refused, quietly. */
+HEAP_TEST(map_without_dma_mask)
+{
+	struct dmaheap_inspect_nomask arg = { 0 };
+	int ifd, fd;
+
+	ifd = hu_inspect_open();
+	fd = th_alloc(heap, 64 * TH_KiB);
+	ASSERT_GE(fd, 0);
+	arg.fd = fd;
+	ASSERT_EQ(0, ioctl(ifd, DMAHEAP_INSPECT_IOC_NOMASK, &arg));
+	EXPECT_EQ(0, arg.attach);
+	EXPECT_EQ(-EINVAL, arg.map);
+	close(fd);
+	close(ifd);
 }

@@ -133,8 +133,23 @@ HEAP_TEST_F(limit, limit_suffixes)
 		{ "1G", 1024 * TH_MiB },
 		{ "123456789", 123456789 },
 		{ "2097152\n", 2 * TH_MiB },
+		/* A leading zero is decimal, not octal. */
+		{ "010", 10 },
+		{ "0", 0 },
+		{ "08M", 8 * TH_MiB },
+		{ "2t", 2048ULL * 1024 * TH_MiB },
+		/* The largest values that fit, plain and suffixed. */
+		{ "18446744073709551615", UINT64_MAX },
+		{ "17179869183G", 17179869183ULL << 30 },
+		{ "16777215T", 16777215ULL << 40 },
 	};
-	static const char *const bad[] = { "x", "16Mx", "-", "M", "1 2" };
+	static const char *const bad[] = {
+		"x", "16Mx", "-", "M", "1 2", "\n", "16E", "0x10",
+		"-1", "+5", " 5", "5 ", "1KB", "12\n\n", "1.5M",
+		/* 2^64 and past it, plain and through a suffix */
+		"18446744073709551616", "99999999999999999999",
+		"17179869184G", "16777216T",
+	};
 	uint64_t val;
 	size_t i;
 

@@ -113,6 +113,46 @@ HEAP_TEST(stats_failed_allocs)
 	close(heap_fd);
 }
 
+#define BUDGET_PARAM	"/sys/module/dmaheap/parameters/budget_bytes"
+
+/*
+ * A request the caps let through but the heap itself cannot serve (more
+ * than there is) was never a buffer: bytes, buffers and peak_bytes stay as
+ * they were, and only failed_allocs counts it.
+ */
+HEAP_TEST(stats_refused_not_charged)
+{
+	char saved_limit[32] = "", saved_budget[32] = "";
+	uint64_t huge = 1ULL << 40, limit = 0;
+	struct th_stats base, now;
+	char num[32];
+	int fd;
+
+	ASSERT_EQ(0, th_sysfs_write(heap, "peak_bytes", "0"));
+	ASSERT_EQ(0, th_stats_read(heap, &base));
+	ASSERT_EQ(0, th_sysfs_read(heap, "limit_bytes", &limit));
+	snprintf(saved_limit, sizeof(saved_limit), "%" PRIu64, limit);
+	ASSERT_EQ(0, th_read_file(BUDGET_PARAM, saved_budget,
+				  sizeof(saved_budget)));
+	snprintf(num, sizeof(num), "%" PRIu64, huge);
+	ASSERT_EQ(0, th_sysfs_write(heap, "limit_bytes", num));
+	ASSERT_EQ(0, th_write_file(BUDGET_PARAM, num));
+
+	fd = th_alloc(heap, 2 * th_ram_bytes());
+	EXPECT_EQ(-ENOMEM, fd);
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(0, th_stats_read(heap, &now));
+
+	EXPECT_EQ(0, th_write_file(BUDGET_PARAM, saved_budget));
+	EXPECT_EQ(0, th_sysfs_write(heap, "limit_bytes", saved_limit));
+	EXPECT_EQ(base.bytes, now.bytes);
+	EXPECT_EQ(base.buffers, now.buffers);
+	EXPECT_EQ(base.peak_bytes, now.peak_bytes);
+	EXPECT_EQ(base.total_allocs, now.total_allocs);
+	EXPECT_EQ(base.failed_allocs + 1, now.failed_allocs);
+}
+
 HEAP_TEST(stats_peak_reset)
 {
 	struct th_stats base, now;

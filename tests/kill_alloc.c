@@ -165,3 +165,106 @@ HEAP_TEST_TIMEOUT(alloc_signalled, 60)
 	ASSERT_EQ(3, ok);
 	ASSERT_GT(hit, 0);
 }
+
+/*
+ * A process waiting behind another's long contiguous allocation (the
+ * contiguous heap migrates one request at a time) dies at once when
+ * killed, instead of sitting in D state until the other is done.  The
+ * first request is made long by giving migration work: memory full of a
+ * helper's pages.  The kill must take effect within KILL_BOUND_S while
+ * the first request is still running; if the first request is too quick
+ * to tell (it ended soon after the kill), the case says so and skips.
+ */
+#define KILL_BOUND_S	1.0
+
+/* Allocate @len in a child; its pid, and a pipe that says it started. */
+static pid_t alloc_child(const struct th_heap *heap, uint64_t len, int *ready)
+{
+	int p[2];
+	pid_t pid;
+
+	ASSERT_OK(pipe2(p, O_CLOEXEC));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int heap_fd = th_heap_open(heap), fd;
+
+		close(p[0]);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		fd = th_alloc_fd(heap_fd, len, O_RDWR | O_CLOEXEC);
+		_exit(fd < 0 ? 2 : 0);
+	}
+	close(p[1]);
+	*ready = p[0];
+	return pid;
+}
+
+HEAP_TEST_TIMEOUT(alloc_killed_while_waiting, 180)
+{
+	uint64_t pool = 0, first_len, second_len = 32 * TH_MiB;
+	int ready1, ready2, status, filler_pipe[2];
+	pid_t first, second, filler;
+	double t0, waited, first_took, killed_at;
+	struct th_stats base, now;
+	char c;
+
+	/* The migrating heap has a pool (possibly of 0 bytes). */
+	if (th_sysfs_read(heap, "pool_bytes", &pool))
+		SKIP("%s does not migrate pages (no pool_bytes)", heap->name);
+	first_len = big_len(heap);
+	ASSERT_GT(first_len, second_len);
+	ASSERT_EQ(0, th_stats_read(heap, &base));
+
+	/* Fill memory with pages migration will have to move. */
+	ASSERT_OK(pipe(filler_pipe));
+	filler = fork();
+	ASSERT_GE(filler, 0);
+	if (filler == 0) {
+		size_t len = (size_t)th_free_kb() * 1024 / 4, i;
+		char *m = malloc(len);
+
+		if (m)
+			for (i = 0; i < len; i += 4096)
+				m[i] = 1;
+		if (write(filler_pipe[1], "f", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(filler_pipe[0], &c, 1));
+
+	t0 = th_now();
+	first = alloc_child(heap, first_len, &ready1);
+	ASSERT_EQ(1, read(ready1, &c, 1));
+	usleep(100 * 1000);
+	second = alloc_child(heap, second_len, &ready2);
+	ASSERT_EQ(1, read(ready2, &c, 1));
+	usleep(200 * 1000);
+
+	/* The second is queued behind the first's migration: kill it. */
+	ASSERT_OK(kill(second, SIGKILL));
+	waited = th_now();
+	killed_at = waited - t0;
+	ASSERT_EQ(second, waitpid(second, &status, 0));
+	waited = th_now() - waited;
+	ASSERT_EQ(first, waitpid(first, &status, 0));
+	first_took = th_now() - t0;
+	kill(filler, SIGKILL);
+	waitpid(filler, NULL, 0);
+	close(ready1);
+	close(ready2);
+	close(filler_pipe[0]);
+	close(filler_pipe[1]);
+
+	TH_LOG("first request (%" PRIu64 " MiB) took %.2f s; the killed one "
+	       "was gone after %.2f s", first_len / TH_MiB, first_took, waited);
+	ASSERT_EQ(0, th_stats_read(heap, &now));
+	EXPECT_EQ(base.buffers, now.buffers);
+	EXPECT_EQ(base.bytes, now.bytes);
+	/* Informative only if the first ran on well past the kill. */
+	if (first_took - killed_at < 1.5 * KILL_BOUND_S && waited < KILL_BOUND_S)
+		SKIP("the first request ended %.2f s after the kill: too quick to tell",
+		     first_took - killed_at);
+	EXPECT_LT(waited, KILL_BOUND_S);
+}

@@ -209,6 +209,75 @@ static void unload_and_reload(struct th_fixture_unload *self,
 	close(fd);
 }
 
+/*
+ * Allocations racing the module's removal fail with the documented errnos
+ * only: ENODEV once the heap is going or gone (EAGAIN would be a module
+ * still loading).  dma_buf_export() of a module on its way out says
+ * ENOENT, which must never reach userspace.
+ */
+HEAP_TEST_F_TIMEOUT(unload, unload_race_errno, 90)
+{
+	int heap_fd, pipefd[2], status, ret = -1;
+	unsigned int counts[3] = { 0 };	/* ok, ENODEV, other */
+	double deadline;
+	pid_t pid;
+
+	heap_fd = th_heap_open(heap);
+	ASSERT_GE(heap_fd, 0);
+	ASSERT_OK(pipe(pipefd));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		unsigned int c[3] = { 0 }, i;
+		int err = 0;
+
+		close(pipefd[0]);
+		/*
+		 * Until the heap is gone for good, and a while after.  Each
+		 * allocation takes a while, so that removal often starts
+		 * while one is inside the heap.
+		 */
+		for (i = 0; i < 200000 && c[1] < 2000; i++) {
+			int fd = th_alloc_fd(heap_fd, 4 * TH_MiB, O_RDWR);
+
+			if (fd >= 0) {
+				close(fd);
+				c[0]++;
+			} else if (fd == -ENODEV) {
+				c[1]++;
+			} else {
+				c[2]++;
+				if (!err)
+					err = -fd;
+			}
+		}
+		c[2] = c[2] ? (c[2] << 8) | (unsigned int)err : 0;
+		if (write(pipefd[1], c, sizeof(c)) != sizeof(c))
+			_exit(2);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	/* Keep trying: an allocation in flight holds the module. */
+	deadline = th_now() + 30;
+	while (th_now() < deadline) {
+		ret = unload_module(self->owner->name);
+		if (ret != -EWOULDBLOCK && ret != -EBUSY)
+			break;
+		usleep(1000);
+	}
+	EXPECT_EQ(0, ret);
+	ASSERT_EQ((ssize_t)sizeof(counts), read(pipefd[0], counts,
+						 sizeof(counts)));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	close(pipefd[0]);
+	close(heap_fd);
+	TH_LOG("%u allocated, %u ENODEV, other errno: %u times (first %u)",
+	       counts[0], counts[1], counts[2] >> 8, counts[2] & 0xff);
+	EXPECT_EQ(0, counts[2]);
+	EXPECT_GT(counts[1], 0);
+	ASSERT_EQ(0, load_module(self->owner));
+}
+
 HEAP_TEST_F_TIMEOUT(unload, unload_after_close, 60)
 {
 	int fd = th_alloc(heap, self->len);

@@ -41,7 +41,27 @@ struct vgem_drm_gem_close {
 	uint32_t pad;
 };
 
+/* vgem's own fences: attached to a GEM object's reservation, signalled on
+ * request (or after 10 s by vgem itself). */
+struct vgem_drm_fence_attach {
+	uint32_t handle;
+	uint32_t flags;		/* VGEM_FENCE_WRITE: an exclusive (write) fence */
+	uint32_t out_fence;
+	uint32_t pad;
+};
+
+struct vgem_drm_fence_signal {
+	uint32_t fence;
+	uint32_t flags;
+};
+
+#define VGEM_FENCE_WRITE		0x1
+
 #define VGEM_DRM_IOCTL_VERSION		_IOWR('d', 0x00, struct vgem_drm_version)
+#define VGEM_DRM_IOCTL_FENCE_ATTACH \
+	_IOWR('d', 0x41, struct vgem_drm_fence_attach)
+#define VGEM_DRM_IOCTL_FENCE_SIGNAL \
+	_IOW('d', 0x42, struct vgem_drm_fence_signal)
 #define VGEM_DRM_IOCTL_GEM_CLOSE	_IOW('d', 0x09, struct vgem_drm_gem_close)
 #define VGEM_DRM_IOCTL_PRIME_HANDLE_TO_FD \
 	_IOWR('d', 0x2d, struct vgem_drm_prime)
@@ -112,6 +132,28 @@ static inline int vgem_close(int drm, uint32_t handle)
 	struct vgem_drm_gem_close c = { .handle = handle };
 
 	return ioctl(drm, VGEM_DRM_IOCTL_GEM_CLOSE, &c) ? -errno : 0;
+}
+
+/* Attach a vgem fence to GEM @handle (a write fence if @write). */
+static inline int vgem_fence_attach(int drm, uint32_t handle, int write,
+				    uint32_t *fence)
+{
+	struct vgem_drm_fence_attach a = {
+		.handle = handle,
+		.flags = write ? VGEM_FENCE_WRITE : 0,
+	};
+
+	if (ioctl(drm, VGEM_DRM_IOCTL_FENCE_ATTACH, &a))
+		return -errno;
+	*fence = a.out_fence;
+	return 0;
+}
+
+static inline int vgem_fence_signal(int drm, uint32_t fence)
+{
+	struct vgem_drm_fence_signal sig = { .fence = fence };
+
+	return ioctl(drm, VGEM_DRM_IOCTL_FENCE_SIGNAL, &sig) ? -errno : 0;
 }
 
 #endif /* DMAHEAP_TESTS_VGEM_H */

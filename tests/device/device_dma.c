@@ -17,6 +17,11 @@
  * Everything SKIPs without an edu device (tests/vm/run --edu).
  */
 #define TH_CUSTOM_MAIN
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+
 #include "../harness.h"
 #include "device.h"
 
@@ -410,6 +415,99 @@ TEST_F(errs, devbuf_rejects_bad_ranges)
 	ASSERT_EQ(0, edu_dev_io(self->efd, false, data, 0,
 				EDU_IMPORTER_DEV_BUF_SIZE));
 	EXPECT_EQ(-1, dev_check(data, 77, 0, EDU_IMPORTER_DEV_BUF_SIZE));
+}
+
+/*
+ * The importer reports a mapping to userspace only after dropping its file
+ * lock: a copy that faults and never finishes (userfaultfd here, a hung
+ * FUSE mapping in life) must not hold up other ioctls on the file.  The
+ * MAP's segment array sits in a page whose fault nobody answers until the
+ * main thread has shown that INFO and a second ATTACH still go through.
+ */
+struct stuck_map {
+	int efd;
+	uint32_t handle;
+	void *segs;
+	int ret;
+};
+
+static void *stuck_map_thread(void *arg)
+{
+	struct stuck_map *sm = arg;
+	struct edu_importer_map req = {
+		.handle = sm->handle,
+		.dir = EDU_IMPORTER_DIR_BIDIRECTIONAL,
+		.segs = (uintptr_t)sm->segs,
+		.max_segs = 8,
+	};
+
+	sm->ret = ioctl(sm->efd, EDU_IMPORTER_IOC_MAP, &req) ? -errno : 0;
+	return NULL;
+}
+
+TEST_F_TIMEOUT(errs, map_copy_out_unlocked, 60)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zero = { 0 };
+	struct edu_importer_info info;
+	struct stuck_map sm = { .efd = self->efd };
+	size_t page = th_page_size();
+	struct pollfd pfd;
+	uint32_t handle2 = 0;
+	double t0, took;
+	pthread_t thread;
+	int uffd, fd2, ret;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP("no userfaultfd: %s", strerror(errno));
+	ASSERT_OK(ioctl(uffd, UFFDIO_API, &api));
+	sm.segs = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sm.segs);
+	reg.range.start = (uintptr_t)sm.segs;
+	reg.range.len = page;
+	ASSERT_OK(ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	/* A buffer the device can map (found as the DMA tests do), unmapped. */
+	close(self->fd);
+	self->fd = -1;
+	ret = dev_get_mapped(self->efd, self->heap, 64 * TH_KiB,
+			     EDU_IMPORTER_DIR_BIDIRECTIONAL, &self->fd,
+			     &self->handle, self->m);
+	if (ret == -EIO)
+		SKIP("no %s buffer the device can map", self->heap->name);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, edu_unmap(self->efd, self->handle));
+	sm.handle = self->handle;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, stuck_map_thread, &sm));
+
+	/* The MAP is now stuck in its copy to the unanswered page. */
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 20000));
+
+	t0 = th_now();
+	EXPECT_EQ(0, edu_info(self->efd, &info));
+	fd2 = th_alloc(self->heap, 64 * TH_KiB);
+	ASSERT_GE(fd2, 0);
+	EXPECT_EQ(0, edu_attach(self->efd, fd2, &handle2, NULL));
+	took = th_now() - t0;
+	TH_LOG("INFO and ATTACH during the stuck copy took %.3f s", took);
+	EXPECT_LT(took, 2.0);
+
+	/* Answer the fault: the MAP completes normally. */
+	zero.range.start = (uintptr_t)sm.segs;
+	zero.range.len = page;
+	ASSERT_OK(ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(0, sm.ret);
+	if (handle2)
+		edu_detach(self->efd, handle2);
+	close(fd2);
+	munmap(sm.segs, page);
+	close(uffd);
 }
 
 DEVICE_LOG_TESTS()

@@ -30,7 +30,7 @@ MODULE_PARM_DESC(default_limit_pct,
  * over memory set aside at boot (carveouts) are not counted: that memory
  * is not the kernel's to run short of.
  */
-#define DMAHEAP_DEFAULT_BUDGET_PCT	60
+#define DMAHEAP_DEFAULT_BUDGET_PCT	50
 
 /* Protects dmaheap_budget and dmaheap_budget_used. */
 static DEFINE_SPINLOCK(dmaheap_budget_lock);
@@ -68,7 +68,7 @@ static const struct kernel_param_ops budget_bytes_ops = {
 };
 module_param_cb(budget_bytes, &budget_bytes_ops, NULL, 0644);
 MODULE_PARM_DESC(budget_bytes,
-		 "Cap on the live bytes of all heaps together, carveouts aside (K/M/G/T suffixes; default 60% of RAM)");
+		 "Cap on the live bytes of all heaps together, carveouts aside (K/M/G/T suffixes; default half of RAM)");
 
 static u64 dmaheap_ram_pct(unsigned int pct)
 {

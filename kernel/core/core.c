@@ -3,9 +3,10 @@
  * dmaheap core: the heap registry, the /dev/dma_heap/<name> nodes, the
  * DMA_HEAP_IOCTL_ALLOC ioctl and the in-kernel allocation API.
  *
- * The core never touches buffer memory.  It validates a request, charges its
- * length (stats.c), asks the heap for a dma-buf and installs the fd.
- * Buffers give their charge back when they are released.
+ * The core never touches buffer memory.  It validates a request, charges it
+ * (account.c: the heap's cap, the budget, the user's quota, the memory
+ * cgroup), asks the heap for a dma-buf and installs the fd.  Buffers give
+ * their charge back when they are released.
  *
  * A heap has one node per name: its own and each alias.  Every node leads to
  * the same struct dmaheap, so aliases share the heap's statistics and cap.
@@ -86,6 +87,7 @@ static struct dma_buf *dmaheap_call_allocate(struct dmaheap *heap,
 		.heap_flags = data->heap_flags,
 	};
 	struct dma_buf *dmabuf;
+	struct dmaheap_charge *charge;
 
 	/* Unregistering can wait behind a long allocation: stay killable. */
 	if (down_read_killable(&heap->ops_lock))
@@ -109,15 +111,17 @@ static struct dma_buf *dmaheap_call_allocate(struct dmaheap *heap,
 		dmabuf = ERR_PTR(-EAGAIN);
 		goto put_module;
 	}
-	if (dmaheap_charge(heap, len)) {
-		dmabuf = ERR_PTR(-ENOMEM);
+	charge = dmaheap_charge(heap, len);
+	if (IS_ERR(charge)) {
+		dmabuf = ERR_CAST(charge);
 		goto put_module;
 	}
+	req.charge = charge;
 	dmabuf = heap->ops->allocate(heap, &req);
 	if (IS_ERR(dmabuf))
-		dmaheap_charge_cancel(heap, len);
+		dmaheap_charge_cancel(charge);
 	else
-		dmaheap_charge_commit(heap, len);
+		dmaheap_charge_commit(charge, req.memcg_charged);
 put_module:
 	module_put(heap->owner);
 unlock:
@@ -638,11 +642,13 @@ static int __init dmaheap_init(void)
 {
 	int ret;
 
-	dmaheap_budget_init();
+	ret = dmaheap_account_init();
+	if (ret)
+		return ret;
 	ret = alloc_chrdev_region(&dmaheap_devt, 0, DMAHEAP_MAX_NODES,
 				  "dmaheap");
 	if (ret)
-		return ret;
+		goto exit_account;
 	ret = class_register(&dmaheap_class);
 	if (ret)
 		goto unregister_chrdev;
@@ -650,6 +656,8 @@ static int __init dmaheap_init(void)
 
 unregister_chrdev:
 	unregister_chrdev_region(dmaheap_devt, DMAHEAP_MAX_NODES);
+exit_account:
+	dmaheap_account_exit();
 	return ret;
 }
 
@@ -658,6 +666,7 @@ static void __exit dmaheap_exit(void)
 	class_unregister(&dmaheap_class);
 	unregister_chrdev_region(dmaheap_devt, DMAHEAP_MAX_NODES);
 	ida_destroy(&dmaheap_minors);
+	dmaheap_account_exit();
 }
 
 module_init(dmaheap_init);

@@ -83,13 +83,50 @@ struct dmaheap {
 	const struct attribute_group *groups[DMAHEAP_MAX_EXTRA_GROUPS + 1];
 };
 
-/* stats.c */
+/* stats.c: per-heap statistics and caps */
 extern const struct attribute_group *dmaheap_node_groups[];
 void dmaheap_stats_init(struct dmaheap_stats *stats, u64 limit);
-void dmaheap_budget_init(void);
-int dmaheap_charge(struct dmaheap *heap, size_t len);
-void dmaheap_charge_commit(struct dmaheap *heap, size_t len);
-void dmaheap_charge_cancel(struct dmaheap *heap, size_t len);
+int dmaheap_heap_reserve(struct dmaheap *heap, size_t len);
+void dmaheap_heap_commit(struct dmaheap *heap, size_t len);
+void dmaheap_heap_cancel(struct dmaheap *heap, size_t len, bool failed);
+void dmaheap_heap_release(struct dmaheap *heap, size_t len);
 void dmaheap_account_result(struct dmaheap *heap, bool success);
+
+/* account.c: charges, the budget, user quotas */
+u64 dmaheap_ram_pct(unsigned int pct);
+int dmaheap_account_init(void);
+void dmaheap_account_exit(void);
+struct dmaheap_charge *dmaheap_charge(struct dmaheap *heap, size_t len);
+void dmaheap_charge_commit(struct dmaheap_charge *c, size_t memcg_charged);
+void dmaheap_charge_cancel(struct dmaheap_charge *c);
+
+/* memcg.c: memory cgroup limits for what the kernel cannot charge */
+struct mem_cgroup;
+#ifdef CONFIG_MEMCG
+struct mem_cgroup *dmaheap_memcg_get(void);
+void dmaheap_memcg_put(struct mem_cgroup *memcg);
+int dmaheap_memcg_reserve(struct mem_cgroup *memcg, unsigned long pages);
+void dmaheap_memcg_unreserve(struct mem_cgroup *memcg, unsigned long pages);
+#else
+static inline struct mem_cgroup *dmaheap_memcg_get(void)
+{
+	return NULL;
+}
+
+static inline void dmaheap_memcg_put(struct mem_cgroup *memcg)
+{
+}
+
+static inline int dmaheap_memcg_reserve(struct mem_cgroup *memcg,
+					unsigned long pages)
+{
+	return 0;
+}
+
+static inline void dmaheap_memcg_unreserve(struct mem_cgroup *memcg,
+					   unsigned long pages)
+{
+}
+#endif
 
 #endif /* _DMAHEAP_CORE_INTERNAL_H */

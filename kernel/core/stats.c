@@ -24,94 +24,6 @@ module_param(default_limit_pct, uint, 0444);
 MODULE_PARM_DESC(default_limit_pct,
 		 "Default cap on a heap's live bytes, in percent of RAM (1-100, default 50)");
 
-/*
- * The global budget: one cap on the bytes of every heap together, so that
- * exhausting all heaps at once still leaves the machine its memory.  Heaps
- * over memory set aside at boot (carveouts) are not counted: that memory
- * is not the kernel's to run short of.
- */
-#define DMAHEAP_DEFAULT_BUDGET_PCT	50
-
-/* Protects dmaheap_budget and dmaheap_budget_used. */
-static DEFINE_SPINLOCK(dmaheap_budget_lock);
-static u64 dmaheap_budget;
-static u64 dmaheap_budget_used;
-/* Whether budget_bytes was given at load (else the default applies). */
-static bool dmaheap_budget_given;
-
-static int budget_bytes_set(const char *val, const struct kernel_param *kp)
-{
-	u64 bytes;
-
-	if (dmaheap_parse_size(val, &bytes))
-		return -EINVAL;
-	spin_lock(&dmaheap_budget_lock);
-	dmaheap_budget = bytes;
-	dmaheap_budget_given = true;
-	spin_unlock(&dmaheap_budget_lock);
-	return 0;
-}
-
-static int budget_bytes_get(char *buf, const struct kernel_param *kp)
-{
-	u64 bytes;
-
-	spin_lock(&dmaheap_budget_lock);
-	bytes = dmaheap_budget;
-	spin_unlock(&dmaheap_budget_lock);
-	return sysfs_emit(buf, "%llu\n", bytes);
-}
-
-static const struct kernel_param_ops budget_bytes_ops = {
-	.set = budget_bytes_set,
-	.get = budget_bytes_get,
-};
-module_param_cb(budget_bytes, &budget_bytes_ops, NULL, 0644);
-MODULE_PARM_DESC(budget_bytes,
-		 "Cap on the live bytes of all heaps together, carveouts aside (K/M/G/T suffixes; default half of RAM)");
-
-static u64 dmaheap_ram_pct(unsigned int pct)
-{
-	return div_u64((u64)totalram_pages() * PAGE_SIZE * pct, 100);
-}
-
-/**
- * dmaheap_budget_init() - apply the default budget unless one was given
- */
-void dmaheap_budget_init(void)
-{
-	spin_lock(&dmaheap_budget_lock);
-	if (!dmaheap_budget_given)
-		dmaheap_budget = dmaheap_ram_pct(DMAHEAP_DEFAULT_BUDGET_PCT);
-	spin_unlock(&dmaheap_budget_lock);
-}
-
-static bool dmaheap_counts_in_budget(const struct dmaheap *heap)
-{
-	return !(heap->props & DMAHEAP_PROP_CARVEOUT);
-}
-
-static bool dmaheap_budget_take(u64 len)
-{
-	bool ok;
-
-	spin_lock(&dmaheap_budget_lock);
-	ok = len <= dmaheap_budget &&
-	     dmaheap_budget_used <= dmaheap_budget - len;
-	if (ok)
-		dmaheap_budget_used += len;
-	spin_unlock(&dmaheap_budget_lock);
-	return ok;
-}
-
-static void dmaheap_budget_give(u64 len)
-{
-	spin_lock(&dmaheap_budget_lock);
-	if (!WARN_ON(dmaheap_budget_used < len))
-		dmaheap_budget_used -= len;
-	spin_unlock(&dmaheap_budget_lock);
-}
-
 /**
  * dmaheap_stats_init() - set up a new heap's statistics
  * @stats: the heap's statistics
@@ -125,26 +37,21 @@ void dmaheap_stats_init(struct dmaheap_stats *stats, u64 limit)
 }
 
 /**
- * dmaheap_charge() - reserve room for a request under the caps
+ * dmaheap_heap_reserve() - count a request against its heap's cap
  * @heap: the heap
  * @len: the request's length
  *
- * The request counts against the heap's cap and the global budget while it
- * is in progress, but shows in no statistic until dmaheap_charge_commit();
- * dmaheap_charge_cancel() gives the room back.
+ * The request counts against the cap while it is in progress but shows in
+ * no statistic until dmaheap_heap_commit(); dmaheap_heap_cancel() gives
+ * the room back.
  *
- * Return: 0, or -ENOMEM (counted as a failed allocation) over a cap.
+ * Return: 0, or -ENOMEM (counted as a failed allocation) over the cap.
  */
-int dmaheap_charge(struct dmaheap *heap, size_t len)
+int dmaheap_heap_reserve(struct dmaheap *heap, size_t len)
 {
 	struct dmaheap_stats *s = &heap->stats;
-	bool budget = dmaheap_counts_in_budget(heap);
 	int ret = 0;
 
-	if (budget && !dmaheap_budget_take(len)) {
-		dmaheap_account_result(heap, false);
-		return -ENOMEM;
-	}
 	spin_lock(&s->lock);
 	if (len > s->limit || s->bytes + s->inflight > s->limit - len) {
 		s->failed_allocs++;
@@ -153,19 +60,15 @@ int dmaheap_charge(struct dmaheap *heap, size_t len)
 		s->inflight += len;
 	}
 	spin_unlock(&s->lock);
-	if (ret && budget)
-		dmaheap_budget_give(len);
 	return ret;
 }
 
 /**
- * dmaheap_charge_commit() - a charged request produced a buffer
+ * dmaheap_heap_commit() - a reserved request produced a buffer
  * @heap: the heap
  * @len: the request's length
- *
- * The buffer now counts as live; dmaheap_uncharge() ends that at release.
  */
-void dmaheap_charge_commit(struct dmaheap *heap, size_t len)
+void dmaheap_heap_commit(struct dmaheap *heap, size_t len)
 {
 	struct dmaheap_stats *s = &heap->stats;
 
@@ -178,22 +81,37 @@ void dmaheap_charge_commit(struct dmaheap *heap, size_t len)
 }
 
 /**
- * dmaheap_charge_cancel() - a charged request failed
+ * dmaheap_heap_cancel() - a reserved request failed
  * @heap: the heap
  * @len: the request's length
- *
- * Gives the room back and counts the failure.
+ * @failed: count it as a failed allocation
  */
-void dmaheap_charge_cancel(struct dmaheap *heap, size_t len)
+void dmaheap_heap_cancel(struct dmaheap *heap, size_t len, bool failed)
 {
 	struct dmaheap_stats *s = &heap->stats;
 
 	spin_lock(&s->lock);
 	s->inflight -= len;
-	s->failed_allocs++;
+	if (failed)
+		s->failed_allocs++;
 	spin_unlock(&s->lock);
-	if (dmaheap_counts_in_budget(heap))
-		dmaheap_budget_give(len);
+}
+
+/**
+ * dmaheap_heap_release() - a buffer of the heap was released
+ * @heap: the heap
+ * @len: its length
+ */
+void dmaheap_heap_release(struct dmaheap *heap, size_t len)
+{
+	struct dmaheap_stats *s = &heap->stats;
+
+	spin_lock(&s->lock);
+	if (!WARN_ON(s->bytes < len || !s->buffers)) {
+		s->bytes -= len;
+		s->buffers--;
+	}
+	spin_unlock(&s->lock);
 }
 
 /**
@@ -212,29 +130,6 @@ void dmaheap_account_result(struct dmaheap *heap, bool success)
 		s->failed_allocs++;
 	spin_unlock(&s->lock);
 }
-
-/**
- * dmaheap_uncharge() - give a released buffer's bytes back to its heap
- * @heap: heap the buffer was allocated from
- * @len: the buffer's length, as passed to the heap's allocate op
- *
- * Called exactly once per buffer, when it is released.  Heaps built on the
- * shared exporter (struct dmaheap_buffer) never call this themselves.
- */
-void dmaheap_uncharge(struct dmaheap *heap, size_t len)
-{
-	struct dmaheap_stats *s = &heap->stats;
-
-	spin_lock(&s->lock);
-	if (!WARN_ON(s->bytes < len || !s->buffers)) {
-		s->bytes -= len;
-		s->buffers--;
-	}
-	spin_unlock(&s->lock);
-	if (dmaheap_counts_in_budget(heap))
-		dmaheap_budget_give(len);
-}
-DMAHEAP_EXPORT(dmaheap_uncharge);
 
 /* sysfs ------------------------------------------------------------------- */
 

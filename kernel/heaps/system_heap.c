@@ -11,6 +11,9 @@
  *                           masters without an IOMMU
  *   system-uncached-dma32   write-combined pages below 4 GiB
  *
+ * Pages are charged to the allocating task's memory cgroup (__GFP_ACCOUNT)
+ * unless the core's memcg_charge parameter is off.
+ *
  * A buffer is built from the largest chunks the buddy allocator can hand out
  * cheaply (order 8, then 4), topped up with single pages.  Order 8 is tried
  * without any reclaim and order 4 with one light pass (__GFP_NORETRY: no
@@ -238,8 +241,8 @@ static const struct dmaheap_buffer_ops system_heap_buffer_ops = {
  * order is kept in page_private() until the sg_table is built.
  */
 static int system_heap_collect(const struct system_heap_variant *v,
-			       struct list_head *pages, size_t len,
-			       unsigned int *count)
+			       gfp_t account, struct list_head *pages,
+			       size_t len, unsigned int *count)
 {
 	size_t left = len;
 	unsigned int i = 0;
@@ -255,8 +258,8 @@ static int system_heap_collect(const struct system_heap_variant *v,
 			i++;
 			continue;
 		}
-		page = alloc_pages(system_heap_order_gfp(order) | v->zone_gfp,
-				   order);
+		page = alloc_pages(system_heap_order_gfp(order) | v->zone_gfp |
+				   account, order);
 		if (!page) {
 			if (i == ARRAY_SIZE(system_heap_orders) - 1)
 				return -ENOMEM;
@@ -328,9 +331,10 @@ static int system_heap_prepare(struct system_heap_buffer *buffer)
 }
 
 static struct dma_buf *system_heap_allocate(struct dmaheap *heap,
-					    const struct dmaheap_request *req)
+					    struct dmaheap_request *req)
 {
 	const struct system_heap_variant *v = dmaheap_priv(heap);
+	gfp_t account = dmaheap_gfp_account();
 	struct system_heap_buffer *buffer;
 	struct dma_buf *dmabuf;
 	unsigned int count = 0;
@@ -348,9 +352,12 @@ static struct dma_buf *system_heap_allocate(struct dmaheap *heap,
 	buffer->buf.len = req->len;
 	buffer->buf.flags = v->buf_flags;
 
-	ret = system_heap_collect(v, &pages, req->len, &count);
+	ret = system_heap_collect(v, account, &pages, req->len, &count);
 	if (ret)
 		goto drop_pages;
+	/* Every page came fresh, charged to the memory cgroup if charging. */
+	if (account)
+		req->memcg_charged = req->len;
 	ret = system_heap_build_table(buffer, &pages, count);
 	if (ret)
 		goto drop_pages;

@@ -393,14 +393,14 @@ static void dmaheap_buffer_vunmap(struct dma_buf *dmabuf,
 static void dmaheap_buffer_release(struct dma_buf *dmabuf)
 {
 	struct dmaheap_buffer *buf = dmabuf->priv;
+	struct dmaheap_charge *charge = buf->charge;
 	struct dmaheap *heap = buf->heap;
-	size_t len = buf->len;
 
 	WARN_ON(buf->vmap_cnt || !list_empty(&buf->attachments));
 	mutex_destroy(&buf->lock);
 	buf->ops->free(buf);
 
-	dmaheap_uncharge(heap, len);
+	dmaheap_uncharge(charge);
 	dmaheap_put(heap);
 }
 
@@ -426,7 +426,7 @@ static const struct dma_buf_ops dmaheap_buffer_ops = {
  *
  * Sets up the rest of @buf and exports it.  On success the dma-buf owns
  * @buf: its release op calls @ops->free and gives the request's charge
- * back to the heap.  The dma-buf also holds a reference on the heap's owner
+ * back (dmaheap_uncharge()).  The dma-buf also holds a reference on the heap's owner
  * module, so that module cannot be unloaded while the buffer is alive.  On
  * failure nothing has been taken over and nothing is left to undo here: the
  * caller frees its memory, the sg_table and @buf itself.
@@ -441,6 +441,7 @@ struct dma_buf *dmaheap_buffer_export(struct dmaheap_buffer *buf,
 	struct dma_buf *dmabuf;
 
 	buf->heap = req->heap;
+	buf->charge = req->charge;
 	buf->ops = ops;
 	buf->len = req->len;
 	mutex_init(&buf->lock);

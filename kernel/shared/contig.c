@@ -111,7 +111,7 @@ static int contig_fill_sgt(struct sg_table *sgt, unsigned long pfn,
  * returned.
  */
 struct dma_buf *dmaheap_contig_allocate(struct dmaheap *heap,
-					const struct dmaheap_request *req)
+					struct dmaheap_request *req)
 {
 	struct dmaheap_contig *c = dmaheap_priv(heap);
 	struct contig_buffer *b;

@@ -31,7 +31,7 @@ MODULE_PARM_DESC(nodes, "Heap nodes (names and aliases) registered before the lo
 static atomic_t regtest_allocs = ATOMIC_INIT(0);
 
 static struct dma_buf *regtest_allocate(struct dmaheap *heap,
-					const struct dmaheap_request *req)
+					struct dmaheap_request *req)
 {
 	atomic_inc(&regtest_allocs);
 	return ERR_PTR(-ENOSPC);

@@ -18,6 +18,7 @@
 struct dma_buf;
 struct dmaheap;
 struct dmaheap_buffer;
+struct dmaheap_charge;
 struct dmaheap_request;
 
 /* CPU mappings are write-combined; devices map without CPU cache syncs. */
@@ -46,6 +47,7 @@ struct dmaheap_buffer_ops {
  *		dmaheap_buffer_export(); every entry has a struct page.
  * @flags:	DMAHEAP_BUF_* flags, set by the heap before export.
  * @heap:	Heap the buffer came from; a reference is held until release.
+ * @charge:	Who pays for the buffer; given back at release.
  * @ops:	Heap callbacks.
  * @len:	Size in bytes (page-aligned).
  * @lock:	Protects @attachments (and each attachment's mapping state),
@@ -63,6 +65,7 @@ struct dmaheap_buffer {
 	unsigned int flags;
 
 	struct dmaheap *heap;
+	struct dmaheap_charge *charge;
 	const struct dmaheap_buffer_ops *ops;
 	size_t len;
 	struct mutex lock;

@@ -60,7 +60,7 @@ struct dmaheap_contig {
 };
 
 struct dma_buf *dmaheap_contig_allocate(struct dmaheap *heap,
-					const struct dmaheap_request *req);
+					struct dmaheap_request *req);
 
 /* What a usage attribute reports about the heap's range, in bytes. */
 enum dmaheap_contig_usage {

@@ -18,6 +18,7 @@
 
 struct dma_buf;
 struct dmaheap;
+struct dmaheap_charge;
 
 /* Longest heap name, not counting the terminating NUL. */
 #define DMAHEAP_NAME_MAX	63
@@ -50,29 +51,35 @@ struct dmaheap;
  * @fd_flags:	O_CLOEXEC and the access mode the fd will get; the export
  *		flags of the dma-buf.
  * @heap_flags:	Always 0 today.
- *
- * The shared exporter (dmaheap_buffer_export()) takes over the request's
- * charge; a heap with its own exporter must call dmaheap_uncharge() from its
- * release op.
+ * @charge:	Who pays for the buffer (the allocating user and memory
+ *		cgroup): the returned dma-buf owns it.  The shared exporter
+ *		(dmaheap_buffer_export()) takes it over; a heap with its own
+ *		exporter passes it to dmaheap_uncharge() from its release op.
+ * @memcg_charged: Out: bytes of the buffer the heap charged to the
+ *		allocating task's memory cgroup itself, by allocating fresh
+ *		pages with dmaheap_gfp_account().  The core holds the cgroup
+ *		to its limit for the rest (see core/memcg.c).
  */
 struct dmaheap_request {
 	struct dmaheap *heap;
 	size_t len;
 	u32 fd_flags;
 	u64 heap_flags;
+	struct dmaheap_charge *charge;
+	size_t memcg_charged;
 };
 
 /**
  * struct dmaheap_ops - operations a heap provides to the core
  * @allocate:	Create a buffer for @req and export it as a dma-buf.  Return
- *		the dma-buf (which now owns the charge) or an ERR_PTR.  The op
- *		must return promptly with -ENOMEM when memory runs out, with
+ *		the dma-buf (which now owns @req->charge) or an ERR_PTR.  The
+ *		op must return promptly with -ENOMEM when memory runs out, with
  *		-EINTR when a fatal signal is pending, and must never wake the
  *		OOM killer (use DMAHEAP_GFP or stricter flags).
  */
 struct dmaheap_ops {
 	struct dma_buf *(*allocate)(struct dmaheap *heap,
-				    const struct dmaheap_request *req);
+				    struct dmaheap_request *req);
 };
 
 /**
@@ -127,7 +134,8 @@ struct module *dmaheap_owner(const struct dmaheap *heap);
 struct dmaheap *dmaheap_from_dev(struct device *dev);
 void dmaheap_get(struct dmaheap *heap);
 void dmaheap_put(struct dmaheap *heap);
-void dmaheap_uncharge(struct dmaheap *heap, size_t len);
+void dmaheap_uncharge(struct dmaheap_charge *charge);
+gfp_t dmaheap_gfp_account(void);
 
 struct dmaheap *dmaheap_find(const char *name);
 struct dma_buf *dmaheap_alloc(struct dmaheap *heap, u64 len, u32 fd_flags,

@@ -65,7 +65,7 @@ FIXTURE_SETUP(xfer)
 			     EDU_IMPORTER_DIR_BIDIRECTIONAL, &self->fd,
 			     &self->handle, self->m);
 	if (ret == -EIO && !(self->info.flags & EDU_IMPORTER_INFO_TRANSLATED))
-		SKIP("no %s buffer within the device's %d-bit DMA mask",
+		SKIP("no %s buffer within the device's %u-bit DMA mask",
 		     heap->name, EDU_DMA_BITS);
 	ASSERT_EQ(0, ret);
 	self->p = mmap(NULL, XFER_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,

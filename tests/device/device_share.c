@@ -64,8 +64,8 @@ FIXTURE_SETUP(share)
 			     EDU_IMPORTER_DIR_BIDIRECTIONAL, &self->fd,
 			     &self->handle, self->m);
 	if (ret == -EIO && !edu_sysfs_translated())
-		SKIP("no %s buffer within the device's 28-bit DMA mask",
-		     heap->name);
+		SKIP("no %s buffer within the device's %u-bit DMA mask",
+		     heap->name, EDU_DMA_BITS);
 	ASSERT_EQ(0, ret);
 	self->ino = dev_fd_ino(self->fd);
 }
@@ -331,8 +331,8 @@ TEST_F(unbind, unbind_drops_attachments)
 			     &self->handle, m);
 	free(m);
 	if (ret == -EIO && !edu_sysfs_translated())
-		SKIP("no %s buffer within the device's 28-bit DMA mask",
-		     self->heap->name);
+		SKIP("no %s buffer within the device's %u-bit DMA mask",
+		     self->heap->name, EDU_DMA_BITS);
 	ASSERT_EQ(0, ret);
 	ino = dev_fd_ino(self->fd);
 	ASSERT_EQ(1, dev_attached(ino, devs, sizeof(devs)));

@@ -13,8 +13,8 @@ export VERSION PREFIX DESTDIR
 deb_arch = $(patsubst x86,amd64,$(patsubst x86_64,amd64,$(patsubst aarch64,arm64,$(1))))
 HOST_ARCH := $(call deb_arch,$(shell uname -m))
 DMAHEAP_ARCH := $(or $(call deb_arch,$(ARCH)),$(HOST_ARCH))
-ifneq ($(filter-out amd64 arm64,$(DMAHEAP_ARCH)),)
-$(error ARCH=$(ARCH): dmaheap builds for amd64 and arm64)
+ifneq ($(filter-out amd64 arm64,$(call deb_arch,$(ARCH))),)
+$(error ARCH=$(ARCH): dmaheap cross-builds for amd64 and arm64)
 endif
 
 # Kernel to build modules for: the running one when its headers are

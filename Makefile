@@ -9,11 +9,38 @@ export VERSION PREFIX DESTDIR
 # installs them) and from /usr/local/lib/udev/rules.d (the default PREFIX).
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 
+# Target architecture, by Debian's name: this machine's, or ARCH=arm64 to
+# cross-build the modules and the VM's programs on an amd64 machine (with
+# Debian's gcc-aarch64-linux-gnu, against Debian's arm64 headers; see
+# README.md).  The kernel's names x86 and x86_64 mean amd64.
+deb_arch = $(patsubst x86,amd64,$(patsubst x86_64,amd64,$(patsubst aarch64,arm64,$(1))))
+HOST_ARCH := $(call deb_arch,$(shell uname -m))
+DMAHEAP_ARCH := $(or $(call deb_arch,$(ARCH)),$(HOST_ARCH))
+ifneq ($(filter-out amd64 arm64,$(call deb_arch,$(ARCH))),)
+$(error ARCH=$(ARCH): dmaheap cross-builds for amd64 and arm64)
+endif
+
 # Kernel to build modules for: the running one when its headers are
-# installed, otherwise the one Debian's linux-image-amd64 points to (the one
-# the VM boots).
-KERNELRELEASE ?= $(shell scripts/kernel-release)
+# installed, otherwise the one Debian's linux-image-<arch> points to (the
+# one the VM boots).
+KERNELRELEASE ?= $(shell scripts/kernel-release --arch $(DMAHEAP_ARCH))
 export KERNELRELEASE
+
+# Another architecture's programs go to build/<arch>/{bin,lib}, so that
+# builds for two architectures never overwrite each other; this machine's
+# stay in build/bin and build/lib.
+ifeq ($(DMAHEAP_ARCH),$(HOST_ARCH))
+CROSS :=
+VM_BUILD := $(CURDIR)/build
+VM_FLAGS :=
+else
+CROSS := 1
+CROSS_amd64 := x86_64-linux-gnu-
+CROSS_arm64 := aarch64-linux-gnu-
+CROSS_COMPILE ?= $(CROSS_$(DMAHEAP_ARCH))
+VM_BUILD := $(CURDIR)/build/$(DMAHEAP_ARCH)
+VM_FLAGS := BUILD=$(VM_BUILD) CC=$(CROSS_COMPILE)gcc AR=$(CROSS_COMPILE)ar
+endif
 
 .PHONY: all deps modules lib cli vm-userspace host-tests check demo bench \
 	install dkms deb clean
@@ -24,6 +51,10 @@ deps:
 	scripts/install-deps
 
 modules:
+ifdef CROSS
+	@test -n "$(KERNELRELEASE)" || { echo "no $(DMAHEAP_ARCH) kernel release known: run scripts/install-deps --arch $(DMAHEAP_ARCH)" >&2; exit 1; }
+	scripts/fetch-kernel --headers $(KERNELRELEASE)
+endif
 	$(MAKE) -C kernel KERNELRELEASE=$(KERNELRELEASE)
 
 lib:
@@ -32,15 +63,20 @@ lib:
 cli: lib
 	$(MAKE) -C cli
 
-# Static programs for the VM: CLI, tests, benchmark, demo.
-# Test folders with their own Makefile (heap and device tests) join in.
+# Static programs for the VM: CLI, tests, benchmark, demo, in build/bin
+# (build/arm64/bin with ARCH=arm64 on amd64).  Test folders with their own
+# Makefile (heap and device tests) join in.
 TEST_SUBDIRS := $(patsubst %/Makefile,%,$(wildcard tests/heaps/Makefile tests/device/Makefile))
+TEST_FLAGS := $(if $(CROSS),BINDIR=$(VM_BUILD)/bin CC=$(CROSS_COMPILE)gcc)
 
 vm-userspace:
-	$(MAKE) -C lib static
-	$(MAKE) -C cli vm
-	$(MAKE) -C tests
-	$(foreach d,$(TEST_SUBDIRS),$(MAKE) -C $(d) &&) true
+ifdef CROSS
+	@command -v $(CROSS_COMPILE)gcc >/dev/null || { echo "no $(CROSS_COMPILE)gcc: run scripts/install-deps --arch $(DMAHEAP_ARCH)" >&2; exit 1; }
+endif
+	$(MAKE) -C lib static $(VM_FLAGS)
+	$(MAKE) -C cli vm $(VM_FLAGS)
+	$(MAKE) -C tests $(TEST_FLAGS)
+	$(foreach d,$(TEST_SUBDIRS),$(MAKE) -C $(d) $(TEST_FLAGS) &&) true
 
 # Host-side tests of the library, the CLI, the udev rule, the DKMS packaging,
 # the Debian packages, and the VM harness's accelerator choice and boot

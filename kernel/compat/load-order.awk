@@ -4,10 +4,11 @@
 #
 #   awk -f load-order.awk AUTO_CONF LOAD_ORDER...
 #
-# A line is "file.ko [params...]".  It may start with a condition on the
-# target kernel's configuration, "CONFIG_X" or "!CONFIG_X", kept only when
-# CONFIG_X is (or is not) set to y or m in AUTO_CONF (the kernel's
-# include/config/auto.conf).  Comments (#) and blank lines are dropped.
+# A line is "file.ko [params...]".  It may start with conditions on the
+# target kernel's configuration, each "CONFIG_X" or "!CONFIG_X": the line is
+# kept only when every CONFIG_X is (or is not) set to y or m in AUTO_CONF
+# (the kernel's include/config/auto.conf).  Comments (#) and blank lines are
+# dropped.
 FNR == NR {
 	if ($0 ~ /^CONFIG_[A-Za-z0-9_]+=[ym]$/) {
 		split($0, kv, "=")
@@ -17,12 +18,14 @@ FNR == NR {
 }
 { sub(/#.*/, "") }
 NF == 0 { next }
-$1 ~ /^!?CONFIG_/ {
-	sym = $1
-	neg = sub(/^!/, "", sym)
-	if ((sym in set) == neg)
-		next
-	$1 = ""
-	sub(/^ +/, "")
+{
+	while ($1 ~ /^!?CONFIG_/) {
+		sym = $1
+		neg = sub(/^!/, "", sym)
+		if ((sym in set) == neg)
+			next
+		$1 = ""
+		sub(/^ +/, "")
+	}
+	print
 }
-{ print }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * device_mapping: how a heap buffer looks to a device with a 28-bit DMA mask
- * (qemu's edu, through tests/kmod/edu_importer.ko), with and without an
- * IOMMU.
+ * (qemu's edu, through tests/kmod/edu_importer.ko; 32 bits on arm64), with
+ * and without an IOMMU.
  *
  * The scattered buffer is allocated after punching holes in memory (see
  * punch_holes()), so that its chunks are not physical neighbours.
@@ -32,6 +32,9 @@
  *   iommu_refuse_beyond_iova_space   a buffer larger than the device's whole
  *                                    28-bit IOVA space is refused (ENOMEM)
  *
+ * The two refusals SKIP where such a buffer does not fit in memory (arm64:
+ * the device reaches 4 GiB).
+ *
  * Cases for the other machine shape SKIP, as does everything without an edu
  * device.
  */
@@ -55,8 +58,21 @@
 /* Buffers a case may hold besides its own: kept chunks, refused, ballast. */
 #define MAX_HELD		(NR_HOLES + 2 * (DEV_BALLAST_MAX / DEV_BALLAST_CHUNK))
 
-/* Bigger than everything a 28-bit device can address. */
+/* Bigger than everything the device can address (28 bits: 257 MiB). */
 #define BEYOND_LEN		(EDU_DMA_MASK + 1 + 1 * TH_MiB)
+
+/*
+ * SKIP when no buffer beyond the device's reach fits in this machine's
+ * memory: a 32-bit device (arm64) reaches 4 GiB, more than the VM has.
+ */
+static void require_beyond_fits(void)
+{
+	uint64_t ram = th_ram_bytes();
+
+	if (BEYOND_LEN > ram / 2)
+		SKIP("a buffer beyond the device's %u-bit reach (%" PRIu64 " MiB) does not fit in %" PRIu64 " MiB of RAM",
+		     EDU_DMA_BITS, (uint64_t)(BEYOND_LEN >> 20), ram >> 20);
+}
 
 FIXTURE(map) {
 	int efd;
@@ -161,7 +177,8 @@ static void punch_holes(struct th_fixture_map *self, const struct th_heap *h,
 			while (n--)
 				close(fds[n]);
 			if (ret == -EIO)
-				SKIP("no memory within the 28-bit DMA mask to punch holes in");
+				SKIP("no memory within the %u-bit DMA mask to punch holes in",
+				     EDU_DMA_BITS);
 			FAIL("probing a chunk: %s", strerror(-ret));
 		}
 		fd = th_alloc(h, DEV_BALLAST_CHUNK);
@@ -224,7 +241,8 @@ TEST_F(map, no_iommu_map_many_segments)
 	punch_holes(self, h, true);
 	ret = map_buffer(self, h, SCATTER_LEN);
 	if (ret == -EIO)
-		SKIP("no system-heap buffer within the 28-bit DMA mask");
+		SKIP("no system-heap buffer within the %u-bit DMA mask",
+		     EDU_DMA_BITS);
 	ASSERT_EQ(0, ret);
 	/* Scattered: some segment does not continue the one before. */
 	EXPECT_LT(log_segments(self->m), self->m->nsegs - 1);
@@ -259,7 +277,8 @@ TEST_F(map, no_iommu_map_contiguous_single)
 
 	ret = map_buffer(self, h, 2 * TH_MiB);
 	if (ret == -EIO)
-		SKIP("heap %s has no memory within the 28-bit DMA mask", h->name);
+		SKIP("heap %s has no memory within the %u-bit DMA mask",
+		     h->name, EDU_DMA_BITS);
 	ASSERT_EQ(0, ret);
 	log_segments(self->m);
 	ASSERT_EQ(1, self->m->nsegs);
@@ -282,6 +301,7 @@ TEST_F(map, no_iommu_refuse_beyond_mask)
 
 	edu_require_iommu(false);
 	edu_require_direct(self->efd);
+	require_beyond_fits();
 	self->len = BEYOND_LEN;
 	self->fd = th_alloc(h, self->len);
 	ASSERT_GE(self->fd, 0);
@@ -415,6 +435,7 @@ TEST_F(map, iommu_refuse_beyond_iova_space)
 	const struct th_heap *h = system_heap_or_skip();
 
 	edu_require_iommu(true);
+	require_beyond_fits();
 	self->len = BEYOND_LEN;
 	self->fd = th_alloc(h, self->len);
 	ASSERT_GE(self->fd, 0);

@@ -7,8 +7,9 @@
  * registers and a DMA engine that copies up to 4 KiB at a time between
  * system memory and a buffer inside the device.  The engine sees the device
  * buffer at address 0x40000 and masks every system-memory address with its
- * DMA mask (28 bits by default): it silently wraps instead of failing, so the
- * driver must never hand it an address beyond the mask.
+ * DMA mask (28 bits by default; qemu's dma_mask property changes it, and the
+ * dma_bits parameter must then say the same): it silently wraps instead of
+ * failing, so the driver must never hand it an address beyond the mask.
  *
  * The driver follows the dma-buf importer rules:
  *  - it attaches before mapping, and maps before the device touches the
@@ -70,11 +71,11 @@
 #define EDU_DEV_BUF_ADDR	0x40000
 #define EDU_DEV_BUF_SIZE	EDU_IMPORTER_DEV_BUF_SIZE
 
-/* The engine's address width: qemu's edu dma_mask property, 28 bits unless set. */
+/* qemu's default edu DMA mask: 28 bits. */
 static unsigned int dma_bits = 28;
 module_param(dma_bits, uint, 0444);
 MODULE_PARM_DESC(dma_bits,
-		 "DMA address bits of the device, as qemu's -device edu,dma_mask=... sets them (default 28)");
+		 "Address bits of the device's DMA engine, as qemu's dma_mask property set them (default 28; tests/vm/run --edu-dma-bits sets both, and uses 32 on arm64, whose RAM starts at 1 GiB)");
 
 /*
  * The driver splits transfers at segment ends itself, so the DMA layer may
@@ -795,8 +796,11 @@ static int edu_setup_dma(struct edu_importer *edu)
 	struct device *dev = &edu->pdev->dev;
 	int ret;
 
-	if (dma_bits < 24 || dma_bits > 64)
+	/* The engine's own buffer sits at 0x40000: 19 bits at the least. */
+	if (dma_bits < 19 || dma_bits > 64) {
+		dev_err(dev, "dma_bits=%u is not between 19 and 64\n", dma_bits);
 		return -EINVAL;
+	}
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(dma_bits));
 	if (ret)
 		return ret;

@@ -396,6 +396,14 @@ static inline int th_heap_add(const char *name)
 	return 0;
 }
 
+/* Describe the heap named @name in @h (whether or not it exists). */
+static inline void th_heap_init(struct th_heap *h, const char *name)
+{
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	snprintf(h->dev, sizeof(h->dev), "/dev/dma_heap/%s", name);
+	snprintf(h->sysfs, sizeof(h->sysfs), "/sys/class/dmaheap/%s", name);
+}
+
 static inline int th_name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -1006,20 +1006,56 @@ static inline long long th_meminfo_kb(const char *key)
 }
 
 /*
- * Memory the system could hand out, in kB, for leak checks: MemAvailable
- * plus the free pages parked on per-CPU page lists (the "count:" of every
- * pageset in /proc/zoneinfo), which MemAvailable leaves out.  Since 6.7
- * those lists grow on their own after heavy freeing, so MemAvailable alone
- * can sit megabytes low with nothing leaked.  Returns -errno on failure.
+ * Bytes the system heaps keep in their pools of zeroed pages (their
+ * pool_bytes; the contiguous heap's pool_bytes is a fixed reservation and
+ * is left out, as are heaps without one).
+ */
+static inline long long th_pooled_kb(void)
+{
+	struct dirent *de;
+	long long kb = 0;
+	DIR *dir = opendir("/sys/class/dmaheap");
+
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir))) {
+		char path[PATH_MAX];
+		uint64_t v = 0, contig = 1;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/dmaheap/%s/contiguous",
+			 de->d_name);
+		if (th_read_u64_path(path, &contig) || contig)
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/dmaheap/%s/pool_bytes",
+			 de->d_name);
+		if (!th_read_u64_path(path, &v))
+			kb += v / 1024;
+	}
+	closedir(dir);
+	return kb;
+}
+
+/*
+ * Memory the system could hand out, in kB, for leak checks: free pages
+ * (MemFree), the free pages parked on per-CPU page lists (the "count:" of
+ * every pageset in /proc/zoneinfo, which MemFree and MemAvailable leave
+ * out), and the system heaps' pools (zeroed pages their shrinker gives
+ * back on demand; MemAvailable counts only part of them, as it does
+ * reclaimable slab).  Exact where MemAvailable estimates: since 6.7 the
+ * per-CPU lists grow on their own after heavy freeing, and a pool's
+ * contents change with every buffer.  Returns -errno on failure.
  */
 static inline long long th_free_kb(void)
 {
-	long long avail = th_meminfo_kb("MemAvailable"), pages = 0;
+	long long avail = th_meminfo_kb("MemFree"), pages = 0;
 	char line[256];
 	FILE *f;
 
 	if (avail < 0)
 		return avail;
+	avail += th_pooled_kb();
 	f = fopen("/proc/zoneinfo", "re");
 	if (!f)
 		return -errno;
@@ -1031,6 +1067,25 @@ static inline long long th_free_kb(void)
 	}
 	fclose(f);
 	return avail + pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+#define TH_POOL_PARAM	"/sys/module/dmaheap_system/parameters/pool_bytes_max"
+
+/*
+ * Empty the system heaps' pools (pool_bytes_max=0 drains them before the
+ * write returns) and keep them empty; *@saved gets the old ceiling for
+ * th_pools_restore().  Returns 0, or -errno (no system heap module).
+ */
+static inline int th_pools_off(char *saved, size_t len)
+{
+	int ret = th_read_file(TH_POOL_PARAM, saved, len);
+
+	return ret ? ret : th_write_file(TH_POOL_PARAM, "0");
+}
+
+static inline int th_pools_restore(const char *saved)
+{
+	return saved[0] ? th_write_file(TH_POOL_PARAM, saved) : 0;
 }
 
 /* Bytes of RAM the kernel manages (MemTotal), or 0. */

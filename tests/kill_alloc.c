@@ -11,10 +11,10 @@
 /* Free memory may wander a little on its own. */
 #define SLACK_KB	(8 * 1024)
 
-/* How much to allocate: 60% of the cap, at most 60% of free memory. */
+/* How much to allocate: 60% of the cap, at most 60% of MemAvailable. */
 static uint64_t big_len(const struct th_heap *heap)
 {
-	long long avail = th_free_kb();
+	long long avail = th_meminfo_kb("MemAvailable");
 	uint64_t limit = 0, len;
 
 	if (th_sysfs_read(heap, "limit_bytes", &limit) || avail <= 0)

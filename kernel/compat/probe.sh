@@ -88,6 +88,35 @@ phys_addr_t probe_pool_end(struct device *dev)
 }
 P
 
+# Shrinkers are allocated by the kernel and carry private data (6.7+);
+# before that the caller embedded one and registered it by name (6.0+).
+probe SHRINKER_ALLOC <<'P'
+#include <linux/shrinker.h>
+struct shrinker *probe_shrinker(void);
+struct shrinker *probe_shrinker(void)
+{
+	struct shrinker *s = shrinker_alloc(0, "probe");
+
+	if (s) {
+		s->private_data = NULL;
+		shrinker_register(s);
+	}
+	return s;
+}
+P
+
+# Pages a non-slab shrinker frees count as reclaim progress through
+# mm_account_reclaimed_pages() (6.4+); before, through the reclaiming
+# task's reclaim_state.
+probe MM_ACCOUNT_RECLAIMED_PAGES <<'P'
+#include <linux/swap.h>
+void probe_account(void);
+void probe_account(void)
+{
+	mm_account_reclaimed_pages(1);
+}
+P
+
 objs=
 for f in "$work"/probe_*.c; do
 	objs="$objs $(basename "$f" .c).o"

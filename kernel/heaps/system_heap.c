@@ -12,7 +12,9 @@
  *   system-uncached-dma32   write-combined pages below 4 GiB
  *
  * Pages are charged to the allocating task's memory cgroup (__GFP_ACCOUNT)
- * unless the core's memcg_charge parameter is off.
+ * unless the core's memcg_charge parameter is off.  Released buffers' pages
+ * are zeroed by a worker and kept in per-heap pools for the next request
+ * (system_pool.c).
  *
  * A buffer is built from the largest chunks the buddy allocator can hand out
  * cheaply (order 8, then 4), topped up with single pages.  Order 8 is tried
@@ -57,18 +59,7 @@
 #include <dmaheap/compat.h>
 #include <dmaheap/heap.h>
 
-/**
- * struct system_heap_attr_ops - page attribute changes of a variant
- * @prepare:	Give the @npages pages in @pages the variant's attributes,
- *		after they are zeroed and before export.  Whether it
- *		succeeds or fails, @restore runs before the pages are freed.
- * @restore:	Give the pages their normal attributes back.  If that fails
- *		the pages must never be reused and are leaked.
- */
-struct system_heap_attr_ops {
-	int (*prepare)(struct page **pages, unsigned int npages);
-	int (*restore)(struct page **pages, unsigned int npages);
-};
+#include "system_pool.h"
 
 /**
  * struct system_heap_variant - what makes one system heap differ from another
@@ -79,32 +70,27 @@ struct system_heap_attr_ops {
  * @props:	DMAHEAP_PROP_* flags of the heap.
  * @attr_ops:	Page attribute changes, or NULL for plain cached pages.
  * @heap:	The registered heap, or NULL.
+ * @pool:	Zeroed pages of this variant, kept for reuse.
  */
 struct system_heap_variant {
 	char **name;
 	gfp_t zone_gfp;
 	unsigned int buf_flags;
 	unsigned int props;
-	const struct system_heap_attr_ops *attr_ops;
+	const struct system_attr_ops *attr_ops;
 	struct dmaheap *heap;
+	struct system_pool pool;
 };
 
 /**
  * struct system_heap_buffer - a system heap buffer
  * @buf: the common part, handed to the shared exporter
  * @variant: the heap variant it came from
- * @pages: for variants with attribute changes, every page of the buffer
- * @npages: number of entries in @pages
  */
 struct system_heap_buffer {
 	struct dmaheap_buffer buf;
-	const struct system_heap_variant *variant;
-	struct page **pages;
-	unsigned int npages;
+	struct system_heap_variant *variant;
 };
-
-/* Allocation orders, largest first; each is given up once it fails. */
-static const unsigned int system_heap_orders[] = { 8, 4, 0 };
 
 /*
  * High orders are compound pages, so that every page an importer finds in
@@ -155,7 +141,7 @@ static int system_heap_set_wb(struct page **pages, unsigned int npages)
 	return set_pages_array_wb(pages, npages);
 }
 
-static const struct system_heap_attr_ops system_heap_wc_ops = {
+static const struct system_attr_ops system_heap_wc_ops = {
 	.prepare = system_heap_set_wc,
 	.restore = system_heap_set_wb,
 };
@@ -195,39 +181,16 @@ static struct system_heap_variant system_heap_variants[] = {
 	},
 };
 
-static void system_heap_free_pages(struct sg_table *sgt)
-{
-	struct scatterlist *sg;
-	unsigned int i;
-
-	for_each_sgtable_sg(sgt, sg, i)
-		__free_pages(sg_page(sg), get_order(sg->length));
-}
-
-/* Undo the variant's attributes; true if the pages may be freed. */
-static bool system_heap_restore(struct system_heap_buffer *buffer)
-{
-	int ret;
-
-	if (!buffer->pages)
-		return true;
-	ret = buffer->variant->attr_ops->restore(buffer->pages,
-						 buffer->npages);
-	if (ret)
-		pr_err("cannot restore write-back caching of %u pages (%d); leaking them\n",
-		       buffer->npages, ret);
-	kvfree(buffer->pages);
-	buffer->pages = NULL;
-	return !ret;
-}
-
 static void system_heap_free(struct dmaheap_buffer *dbuf)
 {
 	struct system_heap_buffer *buffer =
 		container_of(dbuf, struct system_heap_buffer, buf);
+	struct scatterlist *sg;
+	unsigned int i;
 
-	if (system_heap_restore(buffer))
-		system_heap_free_pages(&dbuf->sgt);
+	for_each_sgtable_sg(&dbuf->sgt, sg, i)
+		system_pool_put(&buffer->variant->pool, sg_page(sg),
+				get_order(sg->length));
 	sg_free_table(&dbuf->sgt);
 	kfree(buffer);
 }
@@ -236,19 +199,31 @@ static const struct dmaheap_buffer_ops system_heap_buffer_ops = {
 	.free = system_heap_free,
 };
 
-/*
- * Collect pages for @len bytes on @pages, largest orders first.  Each page's
- * order is kept in page_private() until the sg_table is built.
+/**
+ * struct system_collect - the blocks gathered for one buffer
+ * @pooled:	Blocks from the pool: zeroed, with the variant's attributes.
+ * @fresh:	Blocks from the page allocator: zeroed, normal attributes.
+ * @count:	Blocks in all.
+ * @fresh_bytes: Bytes in @fresh.
+ *
+ * Blocks are linked through lru, their order in page_private().
  */
-static int system_heap_collect(const struct system_heap_variant *v,
-			       gfp_t account, struct list_head *pages,
-			       size_t len, unsigned int *count)
+struct system_collect {
+	struct list_head pooled;
+	struct list_head fresh;
+	unsigned int count;
+	size_t fresh_bytes;
+};
+
+/* Gather blocks for @len bytes, largest orders first, pool first. */
+static int system_heap_collect(struct system_heap_variant *v, gfp_t account,
+			       size_t len, struct system_collect *c)
 {
 	size_t left = len;
 	unsigned int i = 0;
 
 	while (left) {
-		unsigned int order = system_heap_orders[i];
+		unsigned int order = system_orders[i];
 		size_t chunk = PAGE_SIZE << order;
 		struct page *page;
 
@@ -258,90 +233,111 @@ static int system_heap_collect(const struct system_heap_variant *v,
 			i++;
 			continue;
 		}
-		page = alloc_pages(system_heap_order_gfp(order) | v->zone_gfp |
-				   account, order);
-		if (!page) {
-			if (i == ARRAY_SIZE(system_heap_orders) - 1)
-				return -ENOMEM;
-			i++;
-			continue;
+		page = system_pool_get(&v->pool, i);
+		if (page) {
+			list_add_tail(&page->lru, &c->pooled);
+		} else {
+			page = alloc_pages(system_heap_order_gfp(order) |
+					   v->zone_gfp | account, order);
+			if (!page) {
+				if (i == SYSTEM_NR_ORDERS - 1)
+					return -ENOMEM;
+				i++;
+				continue;
+			}
+			list_add_tail(&page->lru, &c->fresh);
+			c->fresh_bytes += chunk;
 		}
 		set_page_private(page, order);
-		list_add_tail(&page->lru, pages);
 		left -= chunk;
-		(*count)++;
+		c->count++;
 		cond_resched();
 	}
 	return 0;
 }
 
-static void system_heap_drop_list(struct list_head *pages)
+/* Give the variant's attributes to the fresh blocks. */
+static int system_heap_prepare(struct system_heap_variant *v,
+			       struct system_collect *c)
 {
-	struct page *page, *tmp;
-
-	list_for_each_entry_safe(page, tmp, pages, lru) {
-		list_del(&page->lru);
-		__free_pages(page, page_private(page));
-	}
-}
-
-/* Move the collected pages into the buffer's sg_table. */
-static int system_heap_build_table(struct system_heap_buffer *buffer,
-				   struct list_head *pages, unsigned int count)
-{
-	struct page *page, *tmp;
-	struct scatterlist *sg;
+	unsigned long npages = c->fresh_bytes >> PAGE_SHIFT, n = 0, i;
+	struct page **pages, *page;
 	int ret;
 
-	ret = sg_alloc_table(&buffer->buf.sgt, count, DMAHEAP_GFP);
+	if (!v->attr_ops || !npages)
+		return 0;
+	/* The page attribute API counts pages in an int. */
+	if (npages > INT_MAX)
+		return -ENOMEM;
+	pages = kvmalloc_array(npages, sizeof(*pages), DMAHEAP_GFP);
+	if (!pages)
+		return -ENOMEM;
+	list_for_each_entry(page, &c->fresh, lru)
+		for (i = 0; i < 1UL << page_private(page); i++)
+			pages[n++] = nth_page(page, i);
+	/* Also flushes the zeroed pages out of the CPU caches. */
+	ret = v->attr_ops->prepare(pages, n);
+	kvfree(pages);
+	return ret;
+}
+
+/* Move the blocks into the buffer's sg_table. */
+static int system_heap_build_table(struct sg_table *sgt,
+				   struct system_collect *c)
+{
+	struct list_head *lists[] = { &c->pooled, &c->fresh };
+	struct page *page, *tmp;
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	ret = sg_alloc_table(sgt, c->count, DMAHEAP_GFP);
 	if (ret)
 		return ret;
-	sg = buffer->buf.sgt.sgl;
-	list_for_each_entry_safe(page, tmp, pages, lru) {
-		sg_set_page(sg, page, PAGE_SIZE << page_private(page), 0);
-		set_page_private(page, 0);
-		list_del(&page->lru);
-		sg = sg_next(sg);
+	sg = sgt->sgl;
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
+		list_for_each_entry_safe(page, tmp, lists[i], lru) {
+			sg_set_page(sg, page, PAGE_SIZE << page_private(page),
+				    0);
+			set_page_private(page, 0);
+			list_del(&page->lru);
+			sg = sg_next(sg);
+		}
 	}
 	return 0;
 }
 
-/* Give every page the variant's attributes (write-combined). */
-static int system_heap_prepare(struct system_heap_buffer *buffer)
+/* Undo a collection: pooled blocks to the pool, fresh ones back. */
+static void system_heap_drop(struct system_heap_variant *v,
+			     struct system_collect *c)
 {
-	unsigned long npages = buffer->buf.len >> PAGE_SHIFT;
-	struct sg_page_iter piter;
-	unsigned int i = 0;
+	struct page *page, *tmp;
 
-	/* The page attribute API counts pages in an int. */
-	if (npages > INT_MAX)
-		return -ENOMEM;
-	buffer->pages = kvmalloc_array(npages, sizeof(*buffer->pages),
-				       DMAHEAP_GFP);
-	if (!buffer->pages)
-		return -ENOMEM;
-	for_each_sgtable_page(&buffer->buf.sgt, &piter, 0) {
-		if (WARN_ON(i >= npages))
-			break;
-		buffer->pages[i++] = sg_page_iter_page(&piter);
+	list_for_each_entry_safe(page, tmp, &c->pooled, lru) {
+		list_del(&page->lru);
+		system_pool_put(&v->pool, page, page_private(page));
 	}
-	buffer->npages = i;
-	return buffer->variant->attr_ops->prepare(buffer->pages,
-						  buffer->npages);
+	/* Restoring attributes that never changed is harmless. */
+	system_pages_release(v->attr_ops, &c->fresh);
 }
 
 static struct dma_buf *system_heap_allocate(struct dmaheap *heap,
 					    struct dmaheap_request *req)
 {
-	const struct system_heap_variant *v = dmaheap_priv(heap);
+	struct system_heap_variant *v = dmaheap_priv(heap);
 	gfp_t account = dmaheap_gfp_account();
 	struct system_heap_buffer *buffer;
+	struct system_collect c = {
+		.pooled = LIST_HEAD_INIT(c.pooled),
+		.fresh = LIST_HEAD_INIT(c.fresh),
+	};
 	struct dma_buf *dmabuf;
-	unsigned int count = 0;
-	LIST_HEAD(pages);
 	int ret;
 
-	/* Do not even start what cannot finish without pushing others out. */
+	/*
+	 * Do not even start what cannot finish without pushing others out.
+	 * MemAvailable counts pooled pages as reclaimable already.
+	 */
 	if (req->len >> PAGE_SHIFT > si_mem_available())
 		return ERR_PTR(-ENOMEM);
 
@@ -349,44 +345,69 @@ static struct dma_buf *system_heap_allocate(struct dmaheap *heap,
 	if (!buffer)
 		return ERR_PTR(-ENOMEM);
 	buffer->variant = v;
-	buffer->buf.len = req->len;
 	buffer->buf.flags = v->buf_flags;
 
-	ret = system_heap_collect(v, account, &pages, req->len, &count);
+	ret = system_heap_collect(v, account, req->len, &c);
 	if (ret)
 		goto drop_pages;
-	/* Every page came fresh, charged to the memory cgroup if charging. */
+	ret = system_heap_prepare(v, &c);
+	if (ret)
+		goto drop_pages;
+	/* Fresh blocks are charged to the memory cgroup; pooled ones not. */
 	if (account)
-		req->memcg_charged = req->len;
-	ret = system_heap_build_table(buffer, &pages, count);
+		req->memcg_charged = c.fresh_bytes;
+	ret = system_heap_build_table(&buffer->buf.sgt, &c);
 	if (ret)
 		goto drop_pages;
 
-	if (v->attr_ops) {
-		ret = system_heap_prepare(buffer);
-		if (ret)
-			goto restore_pages;
-	}
 	dmabuf = dmaheap_buffer_export(&buffer->buf, req,
 				       &system_heap_buffer_ops);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
-		goto restore_pages;
+		goto free_table;
 	}
 	return dmabuf;
 
-restore_pages:
-	if (system_heap_restore(buffer))
-		system_heap_free_pages(&buffer->buf.sgt);
-	sg_free_table(&buffer->buf.sgt);
+free_table:
+	/* Every block now has the variant's attributes: to the pool. */
+	system_heap_free(&buffer->buf);
+	return ERR_PTR(ret);
 drop_pages:
-	system_heap_drop_list(&pages);
+	system_heap_drop(v, &c);
 	kfree(buffer);
 	return ERR_PTR(ret);
 }
 
 static const struct dmaheap_ops system_heap_ops = {
 	.allocate = system_heap_allocate,
+};
+
+/* sysfs: /sys/class/dmaheap/<name>/pool_bytes ----------------------------- */
+
+/* Zeroed pages kept for reuse, and pages of released buffers still waiting
+ * to be zeroed; none of them counts in the heap's bytes. */
+static ssize_t pool_bytes_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct system_heap_variant *v = dmaheap_priv(dmaheap_from_dev(dev));
+
+	return sysfs_emit(buf, "%llu\n",
+			  (u64)system_pool_pages(&v->pool) << PAGE_SHIFT);
+}
+static DEVICE_ATTR_RO(pool_bytes);
+
+static struct attribute *system_heap_attrs[] = {
+	&dev_attr_pool_bytes.attr,
+	NULL,
+};
+
+static const struct attribute_group system_heap_group = {
+	.attrs = system_heap_attrs,
+};
+
+static const struct attribute_group *system_heap_groups[] = {
+	&system_heap_group,
+	NULL,
 };
 
 /* Why a variant cannot be registered on this kernel, or NULL. */
@@ -408,9 +429,11 @@ static void system_heap_unregister_all(void)
 	for (i = ARRAY_SIZE(system_heap_variants); i-- > 0;) {
 		struct system_heap_variant *v = &system_heap_variants[i];
 
-		if (v->heap)
-			dmaheap_unregister(v->heap);
+		if (!v->heap)
+			continue;
+		dmaheap_unregister(v->heap);
 		v->heap = NULL;
+		system_pool_destroy(&v->pool);
 	}
 }
 
@@ -427,6 +450,7 @@ static int __init system_heap_init(void)
 			.ops = &system_heap_ops,
 			.priv = v,
 			.props = v->props,
+			.groups = system_heap_groups,
 		};
 		const char *why;
 
@@ -438,11 +462,15 @@ static int __init system_heap_init(void)
 				  why);
 			continue;
 		}
+		ret = system_pool_init(&v->pool, *v->name, v->attr_ops);
+		if (ret)
+			goto unregister;
 		v->heap = dmaheap_register(&info);
 		if (IS_ERR(v->heap)) {
 			ret = PTR_ERR(v->heap);
 			v->heap = NULL;
 			pr_err("cannot register heap '%s': %d\n", *v->name, ret);
+			system_pool_destroy(&v->pool);
 			goto unregister;
 		}
 		registered++;

@@ -138,7 +138,11 @@ TEST(mmap_offset_write_combined)
 	close(ifd);
 }
 
-/* Freed pages return with their linear mapping write-back again. */
+/*
+ * Freed pages return to the page allocator with their linear mapping
+ * write-back again.  With the pools off: a pooled page keeps its
+ * write-combined attributes for the next buffer (pool_keeps_write_combined).
+ */
 TEST(free_restores_write_back)
 {
 	struct dmaheap_inspect_segment segs[HU_MAX_SEGS];
@@ -146,6 +150,9 @@ TEST(free_restores_write_back)
 	size_t len = 4 * TH_MiB + 5 * th_page_size();
 	int n = uncached_heaps(heaps), ifd = hu_inspect_open(), i;
 	long pat_before = hu_klog_pat();
+	char saved[32] = "";
+
+	ASSERT_EQ(0, th_pools_off(saved, sizeof(saved)));
 
 	for (i = 0; i < n; i++) {
 		unsigned int count = 0, k;
@@ -181,6 +188,58 @@ TEST(free_restores_write_back)
 		}
 	}
 	EXPECT_EQ(pat_before, hu_klog_pat());
+	EXPECT_EQ(0, th_pools_restore(saved));
+	close(ifd);
+}
+
+/*
+ * With pools on, a freed write-combined page waits in its heap's pool with
+ * its attributes kept; emptying the pool (a lower ceiling, as the shrinker
+ * does under pressure) gives it back write-back.
+ */
+TEST(pool_keeps_write_combined)
+{
+	struct dmaheap_inspect_segment segs[HU_MAX_SEGS];
+	struct th_heap heaps[MAX_HEAPS];
+	size_t len = 2 * TH_MiB;
+	int n = uncached_heaps(heaps), ifd = hu_inspect_open(), i;
+	char saved[32] = "";
+	uint64_t pooled = 0;
+
+	ASSERT_EQ(0, th_read_file(TH_POOL_PARAM, saved, sizeof(saved)));
+	ASSERT_EQ(0, th_write_file(TH_POOL_PARAM, "64M"));
+	for (i = 0; i < n; i++) {
+		unsigned int count = 0, k;
+		uint32_t type = 0;
+		double end;
+		int fd = th_alloc(&heaps[i], len), ret;
+
+		ASSERT_GE(fd, 0);
+		ASSERT_EQ(0, hu_segments(ifd, fd, segs, HU_MAX_SEGS, &count));
+		close(fd);
+		/* The worker zeroes it into the pool. */
+		end = th_now() + 10;
+		do {
+			ASSERT_EQ(0, th_sysfs_read(&heaps[i], "pool_bytes",
+						   &pooled));
+			usleep(20 * 1000);
+		} while (pooled < len && th_now() < end);
+		EXPECT_GE(pooled, len);
+		ret = hu_linear(ifd, segs[0].phys, segs[0].len, &type);
+		HU_SKIP_IF_NO_CACHE_INFO(ret);
+		EXPECT_EQ(DMAHEAP_CACHE_WC, type);
+
+		ASSERT_EQ(0, th_write_file(TH_POOL_PARAM, "0"));
+		ASSERT_EQ(0, th_sysfs_read(&heaps[i], "pool_bytes", &pooled));
+		EXPECT_EQ(0, pooled);
+		for (k = 0; k < count; k++) {
+			ASSERT_EQ(0, hu_linear(ifd, segs[k].phys, segs[k].len,
+					       &type));
+			EXPECT_EQ(DMAHEAP_CACHE_WB, type);
+		}
+		ASSERT_EQ(0, th_write_file(TH_POOL_PARAM, "64M"));
+	}
+	EXPECT_EQ(0, th_write_file(TH_POOL_PARAM, saved));
 	close(ifd);
 }
 

@@ -11,7 +11,12 @@
 
 #include <linux/device.h>
 #include <linux/kconfig.h>
+#include <linux/mm_types.h>
+#include <linux/sched.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/swap.h>
 #include <linux/swiotlb.h>
 
 #include "compat_generated.h"
@@ -77,6 +82,111 @@ static inline bool dmaheap_swiotlb_forced(struct device *dev,
 	return true;
 #else
 	return false;
+#endif
+}
+
+/*
+ * Is the page (a block's head) charged to a memory cgroup?  Such a page
+ * must go back to the page allocator, the only way to release the charge.
+ */
+static inline bool dmaheap_page_charged(struct page *page)
+{
+#ifdef CONFIG_MEMCG
+	return READ_ONCE(page->memcg_data) != 0;
+#else
+	return false;
+#endif
+}
+
+/*
+ * Tell reclaim that a shrinker freed @pages pages that are not slab: without
+ * it reclaim sees no progress and may wake the OOM killer although the
+ * shrinker gave back plenty.
+ */
+static inline void dmaheap_account_reclaimed(unsigned long pages)
+{
+#ifdef HAVE_MM_ACCOUNT_RECLAIMED_PAGES
+	mm_account_reclaimed_pages(pages);
+#else
+	if (current->reclaim_state)
+		current->reclaim_state->reclaimed_slab += pages;
+#endif
+}
+
+/**
+ * struct dmaheap_shrinker - a shrinker, however the kernel wants it made
+ * @count:	How many objects could be freed now.
+ * @scan:	Free up to @nr of them; return how many were freed.
+ * @priv:	Passed to @count and @scan.
+ * @shrinker:	The kernel's shrinker: allocated by the kernel from 6.7 on
+ *		(shrinker_alloc()), embedded here before.
+ */
+struct dmaheap_shrinker {
+	unsigned long (*count)(void *priv);
+	unsigned long (*scan)(void *priv, unsigned long nr);
+	void *priv;
+#ifdef HAVE_SHRINKER_ALLOC
+	struct shrinker *shrinker;
+#else
+	struct shrinker shrinker;
+#endif
+};
+
+static inline struct dmaheap_shrinker *
+dmaheap_shrinker_of(struct shrinker *s)
+{
+#ifdef HAVE_SHRINKER_ALLOC
+	return s->private_data;
+#else
+	return container_of(s, struct dmaheap_shrinker, shrinker);
+#endif
+}
+
+static inline unsigned long dmaheap_shrinker_count(struct shrinker *s,
+						   struct shrink_control *sc)
+{
+	struct dmaheap_shrinker *ds = dmaheap_shrinker_of(s);
+	unsigned long n = ds->count(ds->priv);
+
+	return n ?: SHRINK_EMPTY;
+}
+
+static inline unsigned long dmaheap_shrinker_scan(struct shrinker *s,
+						  struct shrink_control *sc)
+{
+	struct dmaheap_shrinker *ds = dmaheap_shrinker_of(s);
+	unsigned long freed = ds->scan(ds->priv, sc->nr_to_scan);
+
+	return freed ?: SHRINK_STOP;
+}
+
+/* Register @ds (its callbacks and private data set) under @name. */
+static inline int dmaheap_shrinker_register(struct dmaheap_shrinker *ds,
+					    const char *name)
+{
+#ifdef HAVE_SHRINKER_ALLOC
+	ds->shrinker = shrinker_alloc(0, "%s", name);
+	if (!ds->shrinker)
+		return -ENOMEM;
+	ds->shrinker->count_objects = dmaheap_shrinker_count;
+	ds->shrinker->scan_objects = dmaheap_shrinker_scan;
+	ds->shrinker->private_data = ds;
+	shrinker_register(ds->shrinker);
+	return 0;
+#else
+	ds->shrinker.count_objects = dmaheap_shrinker_count;
+	ds->shrinker.scan_objects = dmaheap_shrinker_scan;
+	ds->shrinker.seeks = DEFAULT_SEEKS;
+	return register_shrinker(&ds->shrinker, "%s", name);
+#endif
+}
+
+static inline void dmaheap_shrinker_unregister(struct dmaheap_shrinker *ds)
+{
+#ifdef HAVE_SHRINKER_ALLOC
+	shrinker_free(ds->shrinker);
+#else
+	unregister_shrinker(&ds->shrinker);
 #endif
 }
 

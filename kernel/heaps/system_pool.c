@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmaheap system heaps: pools of zeroed pages.
+ *
+ * A released buffer's pages do not go straight back to the page allocator.
+ * They wait on their pool's dirty list for its worker, which zeroes them
+ * and puts them on a per-order free list; the next allocation takes them
+ * from there without zeroing and, for a write-combined heap, without
+ * changing page attributes (pooled pages keep them: no memtype
+ * reservation, no TLB flush, no cache flush).  The worker zeroes a
+ * write-combined page through its linear mapping, which set_pages_array_wc()
+ * made write-combined, so the zeroes need no flush either.
+ *
+ * Pages go back to the page allocator instead when they do not fit under
+ * the pool's ceiling (pool_bytes_max, per heap), unzeroed; when they are
+ * still charged to a memory cgroup (a module cannot move a charge: freeing
+ * the page is what releases it); and when the shrinker asks, under memory
+ * pressure.  Zeroing happens outside the pool's lock, so an allocation
+ * never waits for it; a page on a free list is always zero.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/vmstat.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include <dmaheap/compat.h>
+#include <dmaheap/heap.h>
+#include <dmaheap/parse.h>
+
+#include "system_pool.h"
+
+const unsigned int system_orders[SYSTEM_NR_ORDERS] = { 8, 4, 0 };
+
+/* Pages whose attributes change in one call when they leave a pool. */
+#define SYSTEM_RESTORE_BATCH	32
+
+static u64 pool_bytes_max;
+static bool pool_bytes_max_given;
+
+static unsigned long system_pool_max_pages(void)
+{
+	return READ_ONCE(pool_bytes_max) >> PAGE_SHIFT;
+}
+
+/* Every pool, so that a new ceiling reaches them all. */
+static DEFINE_MUTEX(system_pools_lock);	/* protects system_pools */
+static LIST_HEAD(system_pools);
+
+/*
+ * Pages on a pool's free lists are reclaimable memory as far as the rest of
+ * the kernel is concerned (MemAvailable counts them, as it counts
+ * reclaimable slab), since the shrinker gives them back on demand.
+ */
+static void system_pool_reclaimable(struct page *page, unsigned int order,
+				    bool add)
+{
+	long nr = 1L << order;
+
+	mod_node_page_state(page_pgdat(page), NR_KERNEL_MISC_RECLAIMABLE,
+			    add ? nr : -nr);
+}
+
+static unsigned int system_order_index(unsigned int order)
+{
+	unsigned int i;
+
+	for (i = 0; i < SYSTEM_NR_ORDERS - 1; i++)
+		if (system_orders[i] == order)
+			break;
+	return i;
+}
+
+/* Base pages on the free lists; locked. */
+static unsigned long system_pool_free_pages(struct system_pool *p)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	lockdep_assert_held(&p->lock);
+	for (i = 0; i < SYSTEM_NR_ORDERS; i++)
+		n += p->nr_free[i] << system_orders[i];
+	return n;
+}
+
+/*
+ * Give the attributes of a 2^@order block back; false (and a message) if
+ * that failed, in which case the block must be leaked.
+ */
+static bool system_restore_block(const struct system_attr_ops *attr,
+				 struct page *page, unsigned int order)
+{
+	struct page *batch[SYSTEM_RESTORE_BATCH];
+	unsigned long i, n = 1UL << order;
+	unsigned int k = 0;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		batch[k++] = nth_page(page, i);
+		if (k == SYSTEM_RESTORE_BATCH || i == n - 1) {
+			ret = attr->restore(batch, k);
+			k = 0;
+		}
+	}
+	if (ret)
+		pr_err("cannot restore write-back caching of %lu pages at pfn %#lx (%d); leaking them\n",
+		       n, page_to_pfn(page), ret);
+	return !ret;
+}
+
+/**
+ * system_pages_release() - give pages back to the page allocator
+ * @attr: the heap variant's attribute changes, or NULL
+ * @pages: list of blocks (linked through lru, order in page_private());
+ *	emptied
+ *
+ * Write-combined blocks get write-back attributes first; a block whose
+ * attributes cannot be restored is leaked rather than reused.
+ */
+void system_pages_release(const struct system_attr_ops *attr,
+			  struct list_head *pages)
+{
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, pages, lru) {
+		unsigned int order = page_private(page);
+
+		list_del(&page->lru);
+		set_page_private(page, 0);
+		if (attr && !system_restore_block(attr, page, order))
+			continue;
+		__free_pages(page, order);
+		cond_resched();
+	}
+}
+
+/* Zero a 2^@order block through whatever mapping the page has. */
+static void system_zero_block(struct page *page, unsigned int order)
+{
+	unsigned long i;
+
+	for (i = 0; i < 1UL << order; i++) {
+		clear_highpage(nth_page(page, i));
+		if (!(i % 64))
+			cond_resched();
+	}
+}
+
+/* The worker: zero released pages into the free lists, or give them back. */
+static void system_pool_work(struct work_struct *work)
+{
+	struct system_pool *p = container_of(work, struct system_pool, work);
+	unsigned long max = system_pool_max_pages();
+	struct page *page, *tmp;
+	LIST_HEAD(release);
+	LIST_HEAD(batch);
+
+	spin_lock(&p->lock);
+	list_splice_init(&p->dirty, &batch);
+	spin_unlock(&p->lock);
+
+	list_for_each_entry_safe(page, tmp, &batch, lru) {
+		unsigned int order = page_private(page);
+		unsigned int idx = system_order_index(order);
+		bool room;
+
+		list_del(&page->lru);
+		spin_lock(&p->lock);
+		room = system_pool_free_pages(p) + (1UL << order) <= max;
+		spin_unlock(&p->lock);
+
+		if (room) {
+			system_zero_block(page, order);
+			set_page_private(page, 0);
+			system_pool_reclaimable(page, order, true);
+		} else {
+			/* Past the ceiling: back to the page allocator. */
+			list_add(&page->lru, &release);
+			system_pages_release(p->attr, &release);
+		}
+		/* Counted as pooled until it is on a free list or freed. */
+		spin_lock(&p->lock);
+		if (room) {
+			list_add(&page->lru, &p->free[idx]);
+			p->nr_free[idx]++;
+		}
+		p->nr_dirty -= 1UL << order;
+		spin_unlock(&p->lock);
+	}
+}
+
+/**
+ * system_pool_get() - a zeroed block from the pool
+ * @p: the pool
+ * @idx: index of the order in system_orders
+ *
+ * Return: the block, with the pool's attributes, or NULL if none is ready.
+ */
+struct page *system_pool_get(struct system_pool *p, unsigned int idx)
+{
+	struct page *page = NULL;
+
+	spin_lock(&p->lock);
+	if (!list_empty(&p->free[idx])) {
+		page = list_first_entry(&p->free[idx], struct page, lru);
+		list_del(&page->lru);
+		p->nr_free[idx]--;
+	}
+	spin_unlock(&p->lock);
+	if (page)
+		system_pool_reclaimable(page, system_orders[idx], false);
+	return page;
+}
+
+/**
+ * system_pool_put() - a block of a released buffer
+ * @p: the pool of the buffer's heap
+ * @page: the block, with the pool's attributes
+ * @order: its order
+ *
+ * The worker zeroes and keeps it, or gives it back; a block still charged
+ * to a memory cgroup, or any block while pools are off, goes back at once.
+ */
+void system_pool_put(struct system_pool *p, struct page *page,
+		     unsigned int order)
+{
+	set_page_private(page, order);
+	if (!system_pool_max_pages() || dmaheap_page_charged(page)) {
+		LIST_HEAD(one);
+
+		list_add(&page->lru, &one);
+		system_pages_release(p->attr, &one);
+		return;
+	}
+	spin_lock(&p->lock);
+	list_add_tail(&page->lru, &p->dirty);
+	p->nr_dirty += 1UL << order;
+	spin_unlock(&p->lock);
+	queue_work(system_unbound_wq, &p->work);
+}
+
+/**
+ * system_pool_pages() - base pages a pool holds
+ * @p: the pool
+ *
+ * Return: zeroed pages and pages waiting to be zeroed, in base pages.
+ */
+unsigned long system_pool_pages(struct system_pool *p)
+{
+	unsigned long n;
+
+	spin_lock(&p->lock);
+	n = system_pool_free_pages(p) + p->nr_dirty;
+	spin_unlock(&p->lock);
+	return n;
+}
+
+static unsigned long system_pool_count(void *priv)
+{
+	struct system_pool *p = priv;
+	unsigned long n;
+
+	spin_lock(&p->lock);
+	n = system_pool_free_pages(p);
+	spin_unlock(&p->lock);
+	return n;
+}
+
+/* Move blocks worth up to @nr base pages off the free lists, largest first. */
+static unsigned long system_pool_take_free(struct system_pool *p,
+					   unsigned long nr,
+					   struct list_head *out)
+{
+	unsigned long taken = 0;
+	unsigned int i;
+
+	spin_lock(&p->lock);
+	for (i = 0; i < SYSTEM_NR_ORDERS && taken < nr; i++) {
+		while (taken < nr && !list_empty(&p->free[i])) {
+			struct page *page = list_first_entry(&p->free[i],
+							     struct page, lru);
+
+			list_move(&page->lru, out);
+			set_page_private(page, system_orders[i]);
+			p->nr_free[i]--;
+			system_pool_reclaimable(page, system_orders[i], false);
+			taken += 1UL << system_orders[i];
+		}
+	}
+	spin_unlock(&p->lock);
+	return taken;
+}
+
+static unsigned long system_pool_scan(void *priv, unsigned long nr)
+{
+	struct system_pool *p = priv;
+	unsigned long taken;
+	LIST_HEAD(out);
+
+	taken = system_pool_take_free(p, nr, &out);
+	system_pages_release(p->attr, &out);
+	dmaheap_account_reclaimed(taken);
+	return taken;
+}
+
+/* Bring every pool under the ceiling: now, once pending pages are done. */
+static void system_pools_trim(void)
+{
+	struct system_pool *p;
+
+	mutex_lock(&system_pools_lock);
+	list_for_each_entry(p, &system_pools, node) {
+		unsigned long have, max = system_pool_max_pages();
+		LIST_HEAD(out);
+
+		flush_work(&p->work);
+		spin_lock(&p->lock);
+		have = system_pool_free_pages(p);
+		spin_unlock(&p->lock);
+		if (have > max) {
+			system_pool_take_free(p, have - max, &out);
+			system_pages_release(p->attr, &out);
+		}
+	}
+	mutex_unlock(&system_pools_lock);
+}
+
+static int pool_bytes_max_set(const char *val, const struct kernel_param *kp)
+{
+	u64 bytes;
+
+	if (dmaheap_parse_size(val, &bytes))
+		return -EINVAL;
+	WRITE_ONCE(pool_bytes_max, bytes);
+	pool_bytes_max_given = true;
+	system_pools_trim();
+	return 0;
+}
+
+static int pool_bytes_max_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(pool_bytes_max));
+}
+
+static const struct kernel_param_ops pool_bytes_max_ops = {
+	.set = pool_bytes_max_set,
+	.get = pool_bytes_max_get,
+};
+module_param_cb(pool_bytes_max, &pool_bytes_max_ops, NULL, 0644);
+MODULE_PARM_DESC(pool_bytes_max,
+		 "Most bytes of zeroed pages each heap keeps for reuse (K/M/G suffixes; default 1/16 of RAM; 0: no pools)");
+
+/**
+ * system_pool_init() - set up a heap's pool and its shrinker
+ * @p: the pool
+ * @name: the heap's name
+ * @attr: the heap's attribute changes, or NULL
+ *
+ * Return: 0 or -errno.
+ */
+int system_pool_init(struct system_pool *p, const char *name,
+		     const struct system_attr_ops *attr)
+{
+	char sname[DMAHEAP_NAME_MAX + 16];
+	unsigned int i;
+	int ret;
+
+	if (!pool_bytes_max_given)
+		pool_bytes_max = (u64)totalram_pages() * PAGE_SIZE / 16;
+	p->name = name;
+	p->attr = attr;
+	spin_lock_init(&p->lock);
+	for (i = 0; i < SYSTEM_NR_ORDERS; i++)
+		INIT_LIST_HEAD(&p->free[i]);
+	INIT_LIST_HEAD(&p->dirty);
+	INIT_WORK(&p->work, system_pool_work);
+	p->shrinker.count = system_pool_count;
+	p->shrinker.scan = system_pool_scan;
+	p->shrinker.priv = p;
+	snprintf(sname, sizeof(sname), "dmaheap-%s", name);
+	ret = dmaheap_shrinker_register(&p->shrinker, sname);
+	if (ret)
+		return ret;
+	mutex_lock(&system_pools_lock);
+	list_add(&p->node, &system_pools);
+	mutex_unlock(&system_pools_lock);
+	return 0;
+}
+
+/**
+ * system_pool_destroy() - give every pooled page back
+ * @p: the pool; no buffer of its heap is alive any more
+ */
+void system_pool_destroy(struct system_pool *p)
+{
+	LIST_HEAD(out);
+
+	mutex_lock(&system_pools_lock);
+	list_del(&p->node);
+	mutex_unlock(&system_pools_lock);
+	dmaheap_shrinker_unregister(&p->shrinker);
+	flush_work(&p->work);
+	system_pool_take_free(p, ULONG_MAX, &out);
+	system_pages_release(p->attr, &out);
+	WARN_ON(p->nr_dirty || !list_empty(&p->dirty));
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmaheap system heaps: page pools (system_pool.c), shared by the heap
+ * variants in system_heap.c.
+ */
+#ifndef _DMAHEAP_SYSTEM_POOL_H
+#define _DMAHEAP_SYSTEM_POOL_H
+
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include <dmaheap/compat.h>
+
+/* The orders a system heap allocates, largest first. */
+#define SYSTEM_NR_ORDERS	3
+extern const unsigned int system_orders[SYSTEM_NR_ORDERS];
+
+/**
+ * struct system_attr_ops - page attribute changes of a heap variant
+ * @prepare:	Give @npages pages the variant's attributes (write-combined)
+ *		after they are zeroed; whether it succeeds or fails,
+ *		@restore runs before the pages go back to the page allocator.
+ * @restore:	Give them their normal attributes back.  If that fails the
+ *		pages must never be reused and are leaked.
+ */
+struct system_attr_ops {
+	int (*prepare)(struct page **pages, unsigned int npages);
+	int (*restore)(struct page **pages, unsigned int npages);
+};
+
+/**
+ * struct system_pool - zeroed pages a heap variant keeps for reuse
+ * @name:	The heap's name, for the shrinker.
+ * @attr:	The variant's attribute changes, or NULL (cached pages).
+ *		Pooled pages keep the variant's attributes.
+ * @lock:	Protects @free, @nr_free, @dirty and @nr_dirty.
+ * @free:	Per order (index into system_orders): zeroed pages, ready.
+ * @nr_free:	Per order: entries in @free.
+ * @dirty:	Pages of released buffers, waiting for the worker to zero
+ *		them; page_private() holds the order.
+ * @nr_dirty:	Base pages on @dirty.
+ * @work:	The worker: zeroes @dirty into @free, or frees what does not
+ *		fit under the ceiling.
+ * @shrinker:	Gives pooled pages back under memory pressure.
+ * @node:	Entry in the list of every pool.
+ */
+struct system_pool {
+	const char *name;
+	const struct system_attr_ops *attr;
+
+	spinlock_t lock;
+	struct list_head free[SYSTEM_NR_ORDERS];
+	unsigned long nr_free[SYSTEM_NR_ORDERS];
+	struct list_head dirty;
+	unsigned long nr_dirty;
+
+	struct work_struct work;
+	struct dmaheap_shrinker shrinker;
+	struct list_head node;
+};
+
+int system_pool_init(struct system_pool *p, const char *name,
+		     const struct system_attr_ops *attr);
+void system_pool_destroy(struct system_pool *p);
+struct page *system_pool_get(struct system_pool *p, unsigned int idx);
+void system_pool_put(struct system_pool *p, struct page *page,
+		     unsigned int order);
+unsigned long system_pool_pages(struct system_pool *p);
+void system_pages_release(const struct system_attr_ops *attr,
+			  struct list_head *pages);
+
+#endif /* _DMAHEAP_SYSTEM_POOL_H */

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pools: the system heaps keep the pages of released buffers, zeroed by a
+ * worker, for the next request (dmaheap_system.pool_bytes_max per heap;
+ * /sys/class/dmaheap/<heap>/pool_bytes shows what a heap keeps).
+ *
+ *   pool_pages_zeroed       buffers filled with a pattern and freed come
+ *                           back zero, however many threads and processes
+ *                           allocate at once (write-combined heaps read
+ *                           through their write-combined mapping)
+ *   pool_bytes_exact        a freed buffer shows in pool_bytes to the byte
+ *                           and in no heap's bytes; reuse takes it out
+ *   pool_ceiling_honoured   a pool never keeps more than the ceiling
+ *   pool_off_gives_back     ceiling 0: nothing kept, memory comes back
+ *   pool_pressure           with full pools a process allocates and
+ *                           touches 85% of RAM, without the OOM killer;
+ *                           the shrinker empties the pools for it
+ *   pool_unload_gives_back  unloading the heaps' module with full pools
+ *                           returns every page
+ *
+ * Each case runs on the heaps that have pools (pool_bytes, not contiguous).
+ */
+#include <pthread.h>
+#include <sys/syscall.h>
+
+#include "harness.h"
+
+#define SYSTEM_MODULE	"dmaheap_system"
+
+static bool pooled_heap(const struct th_heap *h)
+{
+	uint64_t contig = 1, v;
+
+	return !th_sysfs_read(h, "contiguous", &contig) && !contig &&
+	       !th_sysfs_read(h, "pool_bytes", &v);
+}
+
+#define REQUIRE_POOLS(h) do {						\
+	if (!pooled_heap(h))						\
+		SKIP("%s keeps no pool", (h)->name);			\
+} while (0)
+
+/* The ceiling for the case, and the old one back at the end. */
+static void set_ceiling(const char *val, char *saved, size_t len)
+{
+	if (saved && !saved[0])
+		ASSERT_EQ(0, th_read_file(TH_POOL_PARAM, saved, len));
+	ASSERT_EQ(0, th_write_file(TH_POOL_PARAM, val));
+}
+
+/*
+ * The heap's pool once its worker is done: writing the ceiling (the same
+ * value) waits for every pool's worker and trims to it.
+ */
+static uint64_t pool_settled(const struct th_heap *h)
+{
+	char cur[32] = "";
+	uint64_t now = 0;
+
+	ASSERT_EQ(0, th_read_file(TH_POOL_PARAM, cur, sizeof(cur)));
+	ASSERT_EQ(0, th_write_file(TH_POOL_PARAM, cur));
+	ASSERT_EQ(0, th_sysfs_read(h, "pool_bytes", &now));
+	return now;
+}
+
+/* Allocate, check zero, dirty, free: @rounds times, sizes varying. */
+static int churn(const struct th_heap *h, unsigned int seed, int rounds)
+{
+	static const uint64_t sizes[] = {
+		4096, 64 * TH_KiB, TH_MiB, 2 * TH_MiB + 68 * TH_KiB,
+	};
+	int r;
+
+	for (r = 0; r < rounds; r++) {
+		uint64_t len = sizes[(seed + r) % 4];
+		int fd = th_alloc(h, len);
+		uint8_t *p;
+		long long bad;
+
+		if (fd < 0)
+			return fd == -ENOMEM ? 0 : fd;
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			close(fd);
+			return -errno;
+		}
+		bad = th_find_not(p, len, 0);
+		memset(p, 0xa5 ^ (int)r, len);
+		munmap(p, len);
+		close(fd);
+		if (bad >= 0) {
+			fprintf(stderr, "# %s: byte %lld of %llu not zero\n",
+				h->name, bad, (unsigned long long)len);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+struct churn_arg {
+	const struct th_heap *h;
+	unsigned int seed;
+	int ret;
+};
+
+static void *churn_thread(void *data)
+{
+	struct churn_arg *a = data;
+
+	a->ret = churn(a->h, a->seed, 40);
+	return NULL;
+}
+
+HEAP_TEST_TIMEOUT(pool_pages_zeroed, 240)
+{
+	struct churn_arg args[4];
+	pthread_t threads[4];
+	pid_t kids[2];
+	int i, status;
+
+	REQUIRE_POOLS(heap);
+	/* Prime the pool with dirty pages first. */
+	ASSERT_EQ(0, churn(heap, 0, 20));
+	for (i = 0; i < 2; i++) {
+		kids[i] = fork();
+		ASSERT_GE(kids[i], 0);
+		if (kids[i] == 0)
+			_exit(churn(heap, 7 + i, 60) ? 1 : 0);
+	}
+	for (i = 0; i < 4; i++) {
+		args[i].h = heap;
+		args[i].seed = i;
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, churn_thread,
+					    &args[i]));
+	}
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, pthread_join(threads[i], NULL));
+		EXPECT_EQ(0, args[i].ret);
+	}
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(kids[i], waitpid(kids[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+}
+
+HEAP_TEST_TIMEOUT(pool_bytes_exact, 120)
+{
+	char saved[32] = "";
+	uint64_t len = 2 * TH_MiB + 64 * TH_KiB + 4096, pooled;
+	struct th_stats base, now;
+	int fd;
+
+	REQUIRE_POOLS(heap);
+	set_ceiling("0", saved, sizeof(saved));
+	set_ceiling("64M", NULL, 0);
+	ASSERT_EQ(0, th_stats_read(heap, &base));
+	EXPECT_EQ(0, pool_settled(heap));
+	fd = th_alloc(heap, len);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	pooled = pool_settled(heap);
+	EXPECT_EQ(len, pooled);
+	/* Pooled pages belong to no buffer. */
+	ASSERT_EQ(0, th_stats_read(heap, &now));
+	EXPECT_EQ(base.bytes, now.bytes);
+	EXPECT_EQ(base.buffers, now.buffers);
+	/* The next buffer of the same size takes them all. */
+	fd = th_alloc(heap, len);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, th_sysfs_read(heap, "pool_bytes", &pooled));
+	EXPECT_EQ(0, pooled);
+	close(fd);
+	EXPECT_EQ(len, pool_settled(heap));
+	set_ceiling(saved, NULL, 0);
+}
+
+HEAP_TEST_TIMEOUT(pool_ceiling_honoured, 120)
+{
+	char saved[32] = "";
+	uint64_t pooled;
+	int fds[16], i;
+
+	REQUIRE_POOLS(heap);
+	set_ceiling("8M", saved, sizeof(saved));
+	for (i = 0; i < 16; i++) {
+		fds[i] = th_alloc(heap, 2 * TH_MiB);
+		ASSERT_GE(fds[i], 0);
+	}
+	for (i = 0; i < 16; i++)
+		close(fds[i]);
+	/* Up to the ceiling; a block that would pass it goes back. */
+	pooled = pool_settled(heap);
+	EXPECT_LE(pooled, 8 * TH_MiB);
+	EXPECT_GE(pooled, 7 * TH_MiB);
+	/* Lowering the ceiling trims at once. */
+	set_ceiling("3M", NULL, 0);
+	EXPECT_LE(pool_settled(heap), 3 * TH_MiB);
+	set_ceiling(saved, NULL, 0);
+}
+
+HEAP_TEST_TIMEOUT(pool_off_gives_back, 120)
+{
+	char saved[32] = "";
+	long long before, after;
+	int fd;
+
+	REQUIRE_POOLS(heap);
+	set_ceiling("0", saved, sizeof(saved));
+	EXPECT_EQ(0, pool_settled(heap));
+	before = th_free_kb();
+	fd = th_alloc(heap, 32 * TH_MiB);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	EXPECT_EQ(0, pool_settled(heap));
+	after = th_free_kb();
+	TH_LOG("free %lld kB before, %lld kB after", before, after);
+	EXPECT_GE(after + 2048, before);
+	set_ceiling(saved, NULL, 0);
+}
+
+/* A child that mallocs and touches @kb; its exit status says if it could. */
+static pid_t toucher(long long kb)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		size_t len = (size_t)kb * 1024, i;
+		char *m = malloc(len);
+
+		if (!m)
+			_exit(1);
+		for (i = 0; i < len; i += 4096)
+			m[i] = 1;
+		_exit(0);
+	}
+	return pid;
+}
+
+TEST_TIMEOUT(pool_pressure, 300)
+{
+	long long total = th_meminfo_kb("MemTotal"), want, room;
+	uint64_t pooled = 0, after = 0;
+	struct th_heap h;
+	char saved[32] = "";
+	int fds[128], n = 0, status;
+	pid_t pid;
+
+	th_heap_init(&h, "system");
+	if (!pooled_heap(&h))
+		SKIP("no pooled system heap of ours");
+	/*
+	 * 85% of RAM, unless the machine cannot give a process that much
+	 * even with every pool empty (a 1 GiB VM's kernel and initramfs
+	 * take about 16%): then what it can, less 32 MiB.  make check runs
+	 * this program in a 2 GiB VM too, where 85% fits.
+	 */
+	set_ceiling("0", saved, sizeof(saved));
+	want = total / 100 * 85;
+	room = th_meminfo_kb("MemAvailable") - 32 * 1024;
+	if (want > room) {
+		TH_LOG("85%% of RAM (%lld MiB) is more than this machine has for a process with empty pools; using %lld MiB",
+		       want / 1024, room / 1024);
+		want = room;
+	}
+	set_ceiling("1T", NULL, 0);
+	/* Fill the pool: hold what the caps allow, then free it all. */
+	while (n < 128) {
+		int fd = th_alloc(&h, 4 * TH_MiB);
+
+		if (fd < 0)
+			break;
+		fds[n++] = fd;
+	}
+	while (n)
+		close(fds[--n]);
+	pooled = pool_settled(&h);
+	TH_LOG("pool holds %" PRIu64 " MiB; MemAvailable %lld MiB",
+	       pooled / TH_MiB, th_meminfo_kb("MemAvailable") / 1024);
+	EXPECT_GE(pooled, 256 * TH_MiB);
+
+	/* 85% of RAM for a process: the shrinker makes room. */
+	pid = toucher(want);
+	ASSERT_GE(pid, 0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(0, th_sysfs_read(&h, "pool_bytes", &after));
+	TH_LOG("after a process touched %lld MiB the pool holds %" PRIu64
+	       " MiB", want / 1024, after / TH_MiB);
+	EXPECT_LT(after, pooled);
+	set_ceiling(saved, NULL, 0);
+}
+
+/* The load-order parameters of @file ("" if none); 0 or -errno. */
+static int load_order_params(const char *file, char *params, size_t len)
+{
+	const char *dir = getenv("DMAHEAP_MODDIR");
+	char path[PATH_MAX], line[512];
+	FILE *f;
+
+	params[0] = '\0';
+	snprintf(path, sizeof(path), "%s/load-order", dir ? dir : "");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *w = strtok(line, " \t\n");
+
+		if (w && !strcmp(w, file)) {
+			char *rest = strtok(NULL, "\n");
+
+			snprintf(params, len, "%s", rest ? rest : "");
+			break;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+TEST_TIMEOUT(pool_unload_gives_back, 180)
+{
+	char params[256], path[PATH_MAX], saved[32] = "";
+	const char *dir = getenv("DMAHEAP_MODDIR");
+	long long before, after;
+	struct th_heap h;
+	int fds[32], n = 0, fd, ret;
+	double end;
+
+	th_heap_init(&h, "system");
+	if (!pooled_heap(&h))
+		SKIP("no pooled system heap of ours");
+	if (!dir)
+		SKIP("no $DMAHEAP_MODDIR");
+	set_ceiling("0", saved, sizeof(saved));
+	/* Pages before: the pools are empty now. */
+	before = th_free_kb();
+	set_ceiling("256M", NULL, 0);
+	while (n < 32 && (fd = th_alloc(&h, 4 * TH_MiB)) >= 0)
+		fds[n++] = fd;
+	while (n)
+		close(fds[--n]);
+	EXPECT_GT(pool_settled(&h), 64 * TH_MiB);
+
+	ASSERT_EQ(0, syscall(SYS_delete_module, SYSTEM_MODULE, O_NONBLOCK));
+	end = th_now() + 5;
+	do {
+		after = th_free_kb();
+		if (after >= before - 2048)
+			break;
+		usleep(100 * 1000);
+	} while (th_now() < end);
+	TH_LOG("free %lld kB with empty pools, %lld kB after unloading full ones",
+	       before, after);
+	EXPECT_GE(after, before - 2048);
+
+	ASSERT_EQ(0, load_order_params(SYSTEM_MODULE ".ko", params,
+				       sizeof(params)));
+	snprintf(path, sizeof(path), "%s/" SYSTEM_MODULE ".ko", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	ASSERT_EQ(0, ret);
+	/* The reloaded module starts with its default ceiling. */
+	(void)saved;
+}

@@ -16,7 +16,7 @@ SYS=/sys/class/dmaheap
 PARAMS=/sys/module/dmaheap/parameters
 USERS=/sys/kernel/dmaheap/users
 TMP=$(mktemp -d /tmp/cli_users.XXXXXX)
-H=system
+H=""
 quota0="" mode0="" group0="" holder=""
 cleanup() {
 	[ -n "$holder" ] && kill "$holder" 2>/dev/null && wait
@@ -34,10 +34,14 @@ as_user() { dmaheap-runas "$U" "$@"; }
 usage() { cat "$USERS/$U/$1" 2>/dev/null || echo 0; }
 
 echo "TAP version 13"
-if [ ! -c "$DEV/$H" ] || [ ! -r "$PARAMS/user_quota_bytes" ] || [ ! -d "$USERS" ] ||
+# One of dmaheap's heaps (on 6.12 "system" is the kernel's own, uncharged).
+for h in system system-uncached system-dma32; do
+	if [ -z "$H" ] && [ -c "$DEV/$h" ] && [ -r "$SYS/$h/bytes" ]; then H=$h; fi
+done
+if [ -z "$H" ] || [ ! -c "$DEV/$H" ] || [ ! -r "$PARAMS/user_quota_bytes" ] || [ ! -d "$USERS" ] ||
 	! command -v dmaheap-runas >/dev/null; then
 	for t in users_show_usage users_quota_refused top_as_user; do
-		skip $t "needs heap $H, the core's per-user accounting and dmaheap-runas"
+		skip $t "needs a system heap of dmaheap's, its per-user accounting and dmaheap-runas"
 	done
 	tap_done
 	exit $?

@@ -205,7 +205,7 @@ static int run_users(struct cli *cli, int argc, char **argv)
 	bool json = false, bytes = false;
 	struct dmaheap_limits lim;
 	size_t n = 0;
-	int c, i, err;
+	int c, i, err = 0;
 
 	while ((c = getopt_long(argc, argv, "+jbh", opts, NULL)) != -1) {
 		switch (c) {

@@ -253,17 +253,22 @@ static const char *cell(const struct usage *u, bool bytes, char *buf, size_t siz
 static int add_row(struct table *t, const struct view *v, const struct row *r,
 		   const char *what, bool bytes)
 {
+	char buf[MAX_COLS + 1][64], pid[16], user[64], comm[sizeof(r->proc->comm)];
 	const char *cells[MAX_COLS + 4];
-	char buf[MAX_COLS + 1][64], pid[16], user[64];
 	size_t c, n = 0;
 
 	if (r->proc) {
 		snprintf(pid, sizeof(pid), "%d", (int)r->proc->pid);
 		if (!cli_user_name(r->proc->uid, user, sizeof(user)))
 			snprintf(user, sizeof(user), "%u", (unsigned int)r->proc->uid);
+		/* A process names itself: no control characters on the terminal. */
+		for (c = 0; c < sizeof(comm) - 1 && r->proc->comm[c]; c++)
+			comm[c] = (unsigned char)r->proc->comm[c] < 0x20 ||
+				  r->proc->comm[c] == 0x7f ? '?' : r->proc->comm[c];
+		comm[c] = '\0';
 		cells[n++] = pid;
 		cells[n++] = user;
-		cells[n++] = r->proc->comm;
+		cells[n++] = comm;
 	} else {
 		cells[n++] = "-";
 		cells[n++] = "-";

@@ -331,6 +331,8 @@ mkfd 101 3 9 2097152 system
 mkfd 101 4 7 4194304 system
 mkproc 102 idle 0
 ln -s /dev/null "$P/102/fd/0"
+mkproc 103 "$(printf 'esc\033[2J')" 4242
+mkfd 103 3 14 4096 system
 mkdir -p "$P/self" "$P/sys"
 cat > "$TMP/bufinfo" <<'EOF'
 
@@ -375,10 +377,12 @@ has "^PID  *USER  *COMMAND  *drm  *system  *system-contiguous  *system-uncached 
 has "^100  *root  *camera  *-  *6291456 (2)  *8388608 (1)  *1048576 (1)  *16384 (1)  *15745024 (5)$" "$TMP/out"
 has "^101  *root  *compositor x  *-  *6291456 (2)  *-  *-  *-  *6291456 (2)$" "$TMP/out"
 has "^  -  *-  *(devices only)  *12288 (1)  *65536 (1)  *-  *-  *-  *77824 (2)$" "$TMP/out"
-has "^  -  *-  *(all buffers)  *12288 (1)  *6356992 (3)  *8388608 (1)  *1048576 (1)  *16384 (1)  *15822848 (7)$" "$TMP/out"
+has "^  -  *-  *(all buffers)  *12288 (1)  *6361088 (4)  *8388608 (1)  *1048576 (1)  *16384 (1)  *15826944 (8)$" "$TMP/out"
+# A command with control characters is shown without them.
+has "^103  *[^ ]*  *esc?\[2J  *-  *4096 (1)  *-  *-  *-  *4096 (1)$" "$TMP/out"
 grep -q "^102 " "$TMP/out" && bad "a process without dma-bufs is shown"
 # Largest first.
-[ "$(awk 'NR == 2 { print $1 } NR == 3 { print $1 }' "$TMP/out" | tr '\n' ' ')" = "100 101 " ] ||
+[ "$(awk 'NR >= 2 && NR <= 4 { print $1 }' "$TMP/out" | tr '\n' ' ')" = "100 101 103 " ] ||
 	bad "processes not sorted by bytes"
 has "^1 buffer mapped without an fd could not be identified" "$TMP/out"
 run 0 $T top
@@ -395,22 +399,24 @@ has '{"inode": 11, "exporter": null, "size": 16384, "size_exact": false, "name":
 has '"devices_only": {"buffers": 2, "bytes": 77824, "heaps": {"drm": {"buffers": 1, "bytes": 12288}, "system": {"buffers": 1, "bytes": 65536}}' "$TMP/out"
 has '{"inode": 12, "exporter": "system", "size": 65536, "size_exact": true, "name": "scanout buf", "devices": \["vgem"\]}' "$TMP/out"
 has '"devices": \["0000:00:02.0", "vgem"\]' "$TMP/out"
-has '"all": {"buffers": 7, "bytes": 15822848,' "$TMP/out"
+has '"all": {"buffers": 8, "bytes": 15826944,' "$TMP/out"
+has '"pid": 103, "uid": 4242, .*"command": "esc\\u001b\[2J"' "$TMP/out"
 has '"bufinfo_error": null' "$TMP/out"
 if command -v python3 >/dev/null; then
 	python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-assert [p["pid"] for p in d["processes"]] == [100, 101]
+assert [p["pid"] for p in d["processes"]] == [100, 101, 103]
 assert d["processes"][1]["command"] == "compositor x"
 assert d["processes"][0]["heaps"]["system-contiguous"] == {"buffers": 1, "bytes": 8388608}
-assert d["devices_only"]["buffers"] == 2 and d["all"]["buffers"] == 7
+assert d["devices_only"]["buffers"] == 2 and d["all"]["buffers"] == 8
+assert d["processes"][2]["command"] == "esc\x1b[2J"
 assert d["unreadable_processes"] == 0' < "$TMP/out" || bad "top --json is not the JSON expected"
 fi
 # Only the heaps asked for (other exporters by their name).
 run 0 $T top --json system drm
 has '"pid": 100, .*"buffers": 2, "bytes": 6291456, "heaps": {"system": {"buffers": 2, "bytes": 6291456}}' "$TMP/out"
-has '"all": {"buffers": 4, "bytes": 6369280,' "$TMP/out"
+has '"all": {"buffers": 5, "bytes": 6373376,' "$TMP/out"
 grep -q '"inode": 8,' "$TMP/out" && bad "top system drm shows a system-uncached buffer"
 end top_fake_json
 

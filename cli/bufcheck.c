@@ -2,12 +2,14 @@
 /*
  * dmaheap-bufcheck: the other end of "dmaheap alloc --exec".  Maps a dma-buf
  * fd it inherited, checks that it holds the expected byte everywhere, and
- * writes a new byte into it.  Used by the tests and the demo.
+ * writes a new byte into it; optionally closes the fd and keeps the mapping
+ * alone, as a process may.  Used by the tests and the demo.
  *
  * Exit status: 0 all well, 1 the bytes differ or a call failed, 2 usage.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +18,12 @@
 #include <dmaheap.h>
 
 static const char usage[] =
-"Usage: dmaheap-bufcheck [--fd N] [--expect BYTE] [--write BYTE]\n"
+"Usage: dmaheap-bufcheck [--fd N] [--expect BYTE] [--write BYTE] [--close]\n"
+"                        [--hold]\n"
 "Map the dma-buf at fd N (default: $DMAHEAP_FD), check that every byte is\n"
-"BYTE, then write another byte over all of it.\n";
+"BYTE, then write another byte over all of it.  --close closes the fd once\n"
+"the buffer is mapped, so that only the mapping holds it; --hold keeps the\n"
+"mapping until a signal ends the program (it says \"holding\" first).\n";
 
 static int parse_int(const char *s, int max, int *out)
 {
@@ -45,15 +50,18 @@ int main(int argc, char **argv)
 		{ "fd", required_argument, NULL, 'f' },
 		{ "expect", required_argument, NULL, 'e' },
 		{ "write", required_argument, NULL, 'w' },
+		{ "close", no_argument, NULL, 'c' },
+		{ "hold", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int fd = -1, expect = -1, write = -1, c, err;
+	bool close_fd = false, hold = false;
 	const char *env = getenv("DMAHEAP_FD");
 	size_t len, i, bad = 0, first = 0;
 	unsigned char *p;
 
-	while ((c = getopt_long(argc, argv, "f:e:w:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:e:w:cHh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (parse_int(optarg, 1 << 20, &fd))
@@ -66,6 +74,12 @@ int main(int argc, char **argv)
 		case 'w':
 			if (parse_int(optarg, 255, &write))
 				goto usage;
+			break;
+		case 'c':
+			close_fd = true;
+			break;
+		case 'H':
+			hold = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -105,16 +119,29 @@ int main(int argc, char **argv)
 		printf("bufcheck[%d]: all %zu bytes are 0x%02x\n", (int)getpid(),
 		       len, expect);
 	}
+	if (close_fd) {
+		if (close(fd))
+			return fail("close", -errno);
+		printf("bufcheck[%d]: closed fd %d; the mapping alone holds the buffer\n",
+		       (int)getpid(), fd);
+	}
 	if (write >= 0) {
-		err = dmaheap_buf_begin(fd, DMAHEAP_ACCESS_WRITE);
+		err = close_fd ? 0 : dmaheap_buf_begin(fd, DMAHEAP_ACCESS_WRITE);
 		if (err)
 			return fail("begin write access", err);
 		memset(p, write, len);
-		err = dmaheap_buf_end(fd, DMAHEAP_ACCESS_WRITE);
+		err = close_fd ? 0 : dmaheap_buf_end(fd, DMAHEAP_ACCESS_WRITE);
 		if (err)
 			return fail("end write access", err);
 		printf("bufcheck[%d]: wrote 0x%02x to all %zu bytes\n", (int)getpid(),
 		       write, len);
+	}
+	if (hold) {
+		printf("bufcheck[%d]: holding the %zu-byte mapping until a signal\n",
+		       (int)getpid(), len);
+		fflush(stdout);
+		for (;;)
+			pause();
 	}
 	dmaheap_buf_unmap(p, len);
 	return 0;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <dmaheap.h>
 
@@ -17,7 +18,7 @@ enum {
 	EXIT_FAIL = 1,		/* anything not listed below */
 	EXIT_USAGE = 2,		/* bad command line */
 	EXIT_NOHEAP = 3,	/* no such heap, or no heaps at all */
-	EXIT_NOMEM = 4,		/* the heap refused: over its cap or out of memory */
+	EXIT_NOMEM = 4,		/* refused: over a cap, the budget or a quota, or out of memory */
 	EXIT_PERM = 5,		/* permission denied */
 	EXIT_MISMATCH = 6,	/* alloc --check found other bytes */
 };
@@ -34,7 +35,8 @@ struct verb {
 	int (*run)(struct cli *cli, int argc, char **argv);
 };
 
-extern const struct verb verb_list, verb_alloc, verb_stat, verb_bench;
+extern const struct verb verb_list, verb_alloc, verb_stat, verb_top,
+	verb_users, verb_bench;
 
 /* util.c */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -52,6 +54,15 @@ int cli_heap_error(struct cli *cli, const char *name, const char *what,
 void cli_heap_names(struct cli *cli, char *buf, size_t size);
 void cli_json_string(FILE *f, const char *s);
 double cli_now(void);
+void cli_sleep(double seconds);
+/*
+ * The optional interval of -w/--watch: @arg is getopt's optarg; without
+ * one, the next argument is taken when it is a number.  -EINVAL if bad.
+ */
+int cli_watch_arg(int argc, char **argv, const char *arg, double *interval);
+/* Start frame @frame of a --watch display: clear the screen, print a header. */
+void cli_watch_frame(const char *verb, unsigned long frame, double interval);
+const char *cli_user_name(uid_t uid, char *buf, size_t size);
 
 /* table.c: aligned text tables */
 struct table {
@@ -64,14 +75,70 @@ struct table {
 void table_init(struct table *t, size_t ncols, const char *const *head,
 		unsigned int right);
 int table_add(struct table *t, ...);	/* ncols strings */
+int table_add_cells(struct table *t, const char *const *cells);	/* ncols */
 void table_print(const struct table *t, FILE *f);
 void table_free(struct table *t);
 
-/* list.c: JSON shared by list and stat */
-void cli_print_json(FILE *f, const struct dmaheap_info *infos, size_t n,
-		    const char *dev_dir);
-int cli_read_heaps(struct cli *cli, char **names, int nnames,
-		   struct dmaheap_info **infop, size_t *np);
+/*
+ * list.c: the heaps to show, shared by list, stat and top.  An alias (a
+ * further name of a heap: its sysfs "heap" file names another heap) is
+ * folded into the heap it stands for.
+ */
+struct heap_rows {
+	struct dmaheap_info *infos;	/* every heap node, sorted by name */
+	size_t n;
+	size_t *rows;			/* indexes into @infos, in display order */
+	size_t nrows;
+};
+int cli_read_rows(struct cli *cli, char **names, int nnames, struct heap_rows *r);
+void cli_free_rows(struct heap_rows *r);
+const char *cli_alias_of(const struct dmaheap_info *in);
+void cli_print_json(FILE *f, const struct heap_rows *r, const char *dev_dir);
+
+/* dmabufs.c: who holds which dma-buf (for top) */
+#define DMABUF_EXP_MAX		64	/* exporter names we keep */
+#define DMABUF_NAME_MAX		33	/* the kernel keeps 32 bytes */
+#define DMABUF_DEVICES_MAX	256
+
+struct dbuf {
+	unsigned long ino;		/* inode on the dma-buf filesystem */
+	uint64_t size;			/* bytes; a mapping's extent if !size_exact */
+	bool size_exact;		/* size and exporter come from the kernel */
+	bool in_bufinfo;		/* seen in the dma-buf debug file */
+	bool devices_only;		/* in the debug file, held by no process */
+	char exporter[DMABUF_EXP_MAX];	/* "" when not known */
+	char name[DMABUF_NAME_MAX];	/* the buffer's debug name, or "" */
+	char devices[DMABUF_DEVICES_MAX]; /* attached devices, one per line */
+};
+
+struct dproc_buf {
+	size_t buf;			/* index into dscan::bufs */
+	unsigned int fds;		/* fds of the process on the buffer */
+	bool mapped;			/* the process maps the buffer */
+	unsigned long long map_start, map_end;	/* its first mapping */
+};
+
+struct dproc {
+	pid_t pid;
+	uid_t uid;			/* effective uid */
+	char comm[64];
+	struct dproc_buf *bufs;
+	size_t nbufs, capbufs;
+};
+
+struct dscan {
+	const char *proc_dir;
+	struct dbuf *bufs;
+	size_t nbufs, capbufs;
+	size_t *slots, nslots;		/* hash of bufs by inode: index + 1 */
+	struct dproc *procs;		/* processes holding at least one dma-buf */
+	size_t nprocs, capprocs;
+	unsigned int unreadable;	/* processes whose fds we may not read */
+	unsigned int maps_unreadable;	/* processes whose maps we may not read */
+	int bufinfo_err;		/* errno reading the debug file, or 0 */
+};
+int dscan_run(struct dscan *s, const char *proc_dir, const char *bufinfo);
+void dscan_free(struct dscan *s);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

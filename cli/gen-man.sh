@@ -139,6 +139,18 @@ the heap nodes
 .TP
 .B /sys/class/dmaheap/NAME/
 statistics, cap and properties of heaps served by the dmaheap modules
+.TP
+.B /sys/kernel/dmaheap/
+live bytes the global budget counts, and usage per user in users/UID/
+.TP
+.B /sys/module/dmaheap/parameters/
+the global budget, the user quota and memory cgroup charging
+.TP
+.B /proc/PID/fdinfo/FD, /proc/PID/maps
+the dma-bufs a process holds, for top
+.TP
+.B /sys/kernel/debug/dma_buf/bufinfo
+every dma-buf with its attached devices (root, debugfs), for top
 .SH SEE ALSO
 The C library libdmaheap and its header
 .IR dmaheap.h ;

@@ -17,7 +17,7 @@
 #endif
 
 static const struct verb *const verbs[] = {
-	&verb_list, &verb_alloc, &verb_stat, &verb_bench,
+	&verb_list, &verb_alloc, &verb_stat, &verb_top, &verb_users, &verb_bench,
 };
 
 static const char main_help[] =
@@ -25,12 +25,15 @@ static const char main_help[] =
 "\n"
 "Allocate and inspect buffers of the DMA-BUF heaps in /dev/dma_heap: list\n"
 "the heaps with their statistics, allocate a buffer and hand it to another\n"
-"program, watch the statistics change, and measure allocation speed.\n"
+"program, watch the statistics change, see which processes and users hold\n"
+"the buffers, and measure allocation speed.\n"
 "\n"
 "Commands:\n"
 "  list      heaps with their properties and live statistics\n"
 "  alloc     allocate a buffer, fill it, hold it or hand it to a command\n"
 "  stat      per-heap statistics, once or refreshed in place\n"
+"  top       which processes hold how much of which heap\n"
+"  users     what each user holds, the user quota and the global budget\n"
 "  bench     allocation latency per heap and size, beside memset\n"
 "  help      show the help of a command\n"
 "\n"
@@ -39,14 +42,19 @@ static const char main_help[] =
 "Environment:\n"
 "  DMAHEAP_DEV_DIR    where the heap nodes are (default /dev/dma_heap)\n"
 "  DMAHEAP_SYSFS_DIR  where the heap statistics are (default\n"
-"                     /sys/class/dmaheap)\n"
+"                     /sys/class/dmaheap); the core's limits and usage per\n"
+"                     user are read two levels up from it (/sys)\n"
+"  DMAHEAP_PROC_DIR   where the processes are, for top (default /proc)\n"
+"  DMAHEAP_BUFINFO    the kernel's dma-buf debug file, for top (default\n"
+"                     /sys/kernel/debug/dma_buf/bufinfo)\n"
 "\n"
 "Exit status:\n"
 "  0  success\n"
 "  1  a failure not listed below\n"
 "  2  usage error: unknown command or option, malformed number or size\n"
 "  3  no such heap, or no heaps at all\n"
-"  4  the heap refused the allocation: over its cap or out of memory\n"
+"  4  the heap refused the allocation: over its cap, the global budget or\n"
+"     the user's quota (EDQUOT), or out of memory\n"
 "  5  permission denied\n"
 "  6  alloc --check found bytes that differ\n"
 "  With alloc --exec, the exit status is the command's own (128+N when\n"

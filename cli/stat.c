@@ -17,12 +17,14 @@ static const char stat_help[] =
 "and bytes, the highest use since the heap was loaded, its cap and how much\n"
 "of the cap is used, and the successful and failed allocations since load.\n"
 "With --watch the table is refreshed in place, like top, and ALLOCS/S shows\n"
-"the allocations per second since the previous refresh.\n"
+"the allocations per second since the previous refresh.  An alias (such as\n"
+"linux,cma) has no row of its own: its numbers are its heap's.\n"
 "\n"
 "Options:\n"
-"  -w, --watch             refresh until interrupted (Ctrl-C)\n"
+"  -w, --watch [SECONDS]   refresh until interrupted (Ctrl-C), every\n"
+"                          SECONDS if given\n"
 "  -i, --interval SECONDS  time between refreshes (default 1; fractions\n"
-"                          allowed)\n"
+"                          allowed, at least 0.05)\n"
 "  -n, --count N           stop after N refreshes (implies --watch)\n"
 "  -j, --json              print one JSON snapshot instead of the table\n"
 "  -b, --bytes             print sizes in bytes instead of KiB, MiB, GiB\n"
@@ -30,7 +32,7 @@ static const char stat_help[] =
 "\n"
 "Examples:\n"
 "  dmaheap stat\n"
-"  dmaheap stat --watch --interval 0.5 system\n";
+"  dmaheap stat --watch 0.5 system\n";
 
 struct sample {
 	char name[DMAHEAP_NAME_MAX + 1];
@@ -88,7 +90,7 @@ static const char *cell_rate(const struct dmaheap_info *in, const struct sample 
 	return "-";
 }
 
-static void print_stats(const struct dmaheap_info *infos, size_t n, bool bytes,
+static void print_stats(const struct heap_rows *r, bool bytes,
 			const struct sample *prev, size_t nprev, double dt, bool rates)
 {
 	static const char *const head[] = {
@@ -100,8 +102,8 @@ static void print_stats(const struct dmaheap_info *infos, size_t n, bool bytes,
 	size_t i;
 
 	table_init(&t, rates ? 9 : 8, head, 0x1fe);
-	for (i = 0; i < n; i++) {
-		const struct dmaheap_info *in = &infos[i];
+	for (i = 0; i < r->nrows; i++) {
+		const struct dmaheap_info *in = &r->infos[r->rows[i]];
 
 		table_add(&t, in->name,
 			  cell_num(in, DMAHEAP_KNOWN_BUFFERS, in->buffers, b[0]),
@@ -117,63 +119,44 @@ static void print_stats(const struct dmaheap_info *infos, size_t n, bool bytes,
 	table_free(&t);
 }
 
-static void sleep_for(double seconds)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)seconds;
-	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts))
-		;
-}
-
 static int watch(struct cli *cli, char **names, int nnames, bool bytes,
 		 double interval, unsigned long count)
 {
 	struct sample *prev = NULL, *cur;
-	bool tty = isatty(STDOUT_FILENO);
 	double then = 0, now;
-	size_t nprev = 0, n, i;
+	size_t nprev = 0, i;
 	unsigned long frame;
 	int rc = EXIT_OK;
 
 	for (frame = 0; count == 0 || frame < count; frame++) {
-		struct dmaheap_info *infos;
-		char clock[16];
-		time_t wall;
+		struct heap_rows r;
 
 		if (frame)
-			sleep_for(interval);
-		rc = cli_read_heaps(cli, names, nnames, &infos, &n);
+			cli_sleep(interval);
+		rc = cli_read_rows(cli, names, nnames, &r);
 		if (rc)
 			break;
 		now = cli_now();
-		wall = time(NULL);
-		strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&wall));
-		if (tty)
-			fputs("\033[H\033[2J", stdout);
-		else if (frame)
-			putchar('\n');
-		printf("dmaheap stat  %s  every %.1f s%s\n\n", clock, interval,
-		       tty ? "  (Ctrl-C to quit)" : "");
-		if (n == 0)
+		cli_watch_frame("stat", frame, interval);
+		if (r.nrows == 0)
 			printf("No DMA-BUF heaps in %s\n", cli->dev_dir);
 		else
-			print_stats(infos, n, bytes, prev, nprev, frame ? now - then : 0,
-				    true);
+			print_stats(&r, bytes, prev, nprev, frame ? now - then : 0, true);
 		fflush(stdout);
 
-		cur = calloc(n ? n : 1, sizeof(*cur));
-		for (i = 0; cur && i < n; i++) {
-			strcpy(cur[i].name, infos[i].name);
-			cur[i].allocs = infos[i].total_allocs;
-			cur[i].known = infos[i].known & DMAHEAP_KNOWN_TOTAL_ALLOCS;
+		cur = calloc(r.nrows ? r.nrows : 1, sizeof(*cur));
+		for (i = 0; cur && i < r.nrows; i++) {
+			const struct dmaheap_info *in = &r.infos[r.rows[i]];
+
+			strcpy(cur[i].name, in->name);
+			cur[i].allocs = in->total_allocs;
+			cur[i].known = in->known & DMAHEAP_KNOWN_TOTAL_ALLOCS;
 		}
 		free(prev);
 		prev = cur;
-		nprev = cur ? n : 0;
+		nprev = cur ? r.nrows : 0;
 		then = now;
-		dmaheap_list_free(infos, n);
+		cli_free_rows(&r);
 	}
 	free(prev);
 	return rc;
@@ -182,7 +165,7 @@ static int watch(struct cli *cli, char **names, int nnames, bool bytes,
 static int run_stat(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "watch", no_argument, NULL, 'w' },
+		{ "watch", optional_argument, NULL, 'w' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
@@ -191,15 +174,18 @@ static int run_stat(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool watching = false, json = false, bytes = false;
-	struct dmaheap_info *infos;
 	unsigned long count = 0;
 	double interval = 1.0;
-	size_t n;
+	struct heap_rows r;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+wi:n:jbh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w::i:n:jbh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
+			if (cli_watch_arg(argc, argv, optarg, &interval))
+				return cli_usage(&verb_stat,
+						 "bad interval '%s' (seconds, at least 0.05)",
+						 optarg ? optarg : argv[optind - 1]);
 			watching = true;
 			break;
 		case 'i':
@@ -231,17 +217,17 @@ static int run_stat(struct cli *cli, int argc, char **argv)
 	if (watching)
 		return watch(cli, argv + optind, argc - optind, bytes, interval, count);
 
-	rc = cli_read_heaps(cli, argv + optind, argc - optind, &infos, &n);
+	rc = cli_read_rows(cli, argv + optind, argc - optind, &r);
 	if (rc)
 		return rc;
 	if (json)
-		cli_print_json(stdout, infos, n, cli->dev_dir);
-	else if (n == 0)
+		cli_print_json(stdout, &r, cli->dev_dir);
+	else if (r.nrows == 0)
 		printf("No DMA-BUF heaps in %s (are the dmaheap modules loaded?)\n",
 		       cli->dev_dir);
 	else
-		print_stats(infos, n, bytes, NULL, 0, 0, false);
-	dmaheap_list_free(infos, n);
+		print_stats(&r, bytes, NULL, 0, 0, false);
+	cli_free_rows(&r);
 	return EXIT_OK;
 }
 

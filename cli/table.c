@@ -17,37 +17,46 @@ void table_init(struct table *t, size_t ncols, const char *const *head,
 	t->right = right;
 }
 
-int table_add(struct table *t, ...)
+int table_add_cells(struct table *t, const char *const *cells)
 {
-	char **cells;
-	va_list ap;
+	char **row;
 	size_t i;
 
 	if (t->nrows == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
 
-		cells = realloc(t->cells, cap * t->ncols * sizeof(*cells));
-		if (!cells)
+		row = realloc(t->cells, cap * t->ncols * sizeof(*row));
+		if (!row)
 			return -1;
-		t->cells = cells;
+		t->cells = row;
 		t->cap = cap;
 	}
-	cells = t->cells + t->nrows * t->ncols;
-	va_start(ap, t);
+	row = t->cells + t->nrows * t->ncols;
 	for (i = 0; i < t->ncols; i++) {
-		const char *s = va_arg(ap, const char *);
-
-		cells[i] = strdup(s ? s : "");
-		if (!cells[i]) {
+		row[i] = strdup(cells[i] ? cells[i] : "");
+		if (!row[i]) {
 			while (i--)
-				free(cells[i]);
-			va_end(ap);
+				free(row[i]);
 			return -1;
 		}
 	}
-	va_end(ap);
 	t->nrows++;
 	return 0;
+}
+
+int table_add(struct table *t, ...)
+{
+	const char *cells[32];
+	va_list ap;
+	size_t i;
+
+	if (t->ncols > ARRAY_SIZE(cells))
+		return -1;
+	va_start(ap, t);
+	for (i = 0; i < t->ncols; i++)
+		cells[i] = va_arg(ap, const char *);
+	va_end(ap);
+	return table_add_cells(t, cells);
 }
 
 static void print_row(const struct table *t, FILE *f, const size_t *width,

@@ -3,6 +3,7 @@
  * dmaheap command: parsing, formatting and error messages in plain words.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,7 @@ int cli_exit_for(int err)
 	case ENOENT:
 		return EXIT_NOHEAP;
 	case ENOMEM:
+	case EDQUOT:
 		return EXIT_NOMEM;
 	case EACCES:
 	case EPERM:
@@ -209,6 +211,33 @@ static void explain_nomem(struct cli *cli, const char *name, uint64_t len,
 	dmaheap_info_clear(&info);
 }
 
+/* Say why an allocation of @len bytes was refused for the user's quota. */
+static void explain_quota(struct cli *cli, const char *name, uint64_t len,
+			  const char *what)
+{
+	char s_len[32], s_quota[32], s_used[32];
+	struct dmaheap_user_usage usage;
+	struct dmaheap_limits limits;
+
+	cli_fmt_size(len, s_len, sizeof(s_len));
+	if (dmaheap_limits(cli->ctx, &limits) ||
+	    !(limits.known & DMAHEAP_LIMITS_USER_QUOTA)) {
+		cli_err("heap '%s' %s %s: over your quota (EDQUOT)", name, what, s_len);
+		return;
+	}
+	cli_fmt_size(limits.user_quota_bytes, s_quota, sizeof(s_quota));
+	if (dmaheap_user_usage(cli->ctx, geteuid(), &usage) ||
+	    !(usage.known & DMAHEAP_USAGE_BYTES) || usage.bytes == 0)
+		cli_err("heap '%s' %s %s: over the %s each user may hold over all "
+			"heaps (EDQUOT)", name, what, s_len, s_quota);
+	else
+		cli_err("heap '%s' %s %s: over the %s each user may hold over all "
+			"heaps, with %s already held by uid %u (EDQUOT; see 'dmaheap users')",
+			name, what, s_len, s_quota,
+			cli_fmt_size(usage.bytes, s_used, sizeof(s_used)),
+			(unsigned int)geteuid());
+}
+
 int cli_heap_error(struct cli *cli, const char *name, const char *what,
 		   uint64_t len, int err)
 {
@@ -237,6 +266,9 @@ int cli_heap_error(struct cli *cli, const char *name, const char *what,
 		cli_err("heap '%s': permission denied opening %s/%s "
 			"(heap nodes are root-only unless udev rules say otherwise) (%s)",
 			name, cli->dev_dir, name, cli_errname(err));
+		break;
+	case EDQUOT:
+		explain_quota(cli, name, len, what);
 		break;
 	case ENODEV:
 		cli_err("heap '%s' is not usable: %s/%s is not a heap device, "
@@ -278,6 +310,75 @@ void cli_json_string(FILE *f, const char *s)
 			fputc(*p, f);
 	}
 	fputc('"', f);
+}
+
+void cli_sleep(double seconds)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+int cli_watch_arg(int argc, char **argv, const char *arg, double *interval)
+{
+	/* --watch=S, -wS, or --watch S when the next word is a number. */
+	if (!arg && optind < argc && !cli_parse_seconds(argv[optind], interval)) {
+		arg = argv[optind++];
+	}
+	if (arg && (cli_parse_seconds(arg, interval) || *interval < 0.05))
+		return -EINVAL;
+	return 0;
+}
+
+void cli_watch_frame(const char *verb, unsigned long frame, double interval)
+{
+	bool tty = isatty(STDOUT_FILENO);
+	char clock[16];
+	time_t wall;
+
+	wall = time(NULL);
+	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&wall));
+	if (tty)
+		fputs("\033[H\033[2J", stdout);
+	else if (frame)
+		putchar('\n');
+	printf("dmaheap %s  %s  every %.1f s%s\n\n", verb, clock, interval,
+	       tty ? "  (Ctrl-C to quit)" : "");
+}
+
+/* The name of user @uid from /etc/passwd, or NULL. */
+const char *cli_user_name(uid_t uid, char *buf, size_t size)
+{
+	char line[1024], *name, *field, *end;
+	const char *found = NULL;
+	unsigned long v;
+	FILE *f;
+
+	f = fopen("/etc/passwd", "re");
+	if (!f)
+		return NULL;
+	while (!found && fgets(line, sizeof(line), f)) {
+		name = line;
+		field = strchr(name, ':');
+		if (!field)
+			continue;
+		*field++ = '\0';
+		field = strchr(field, ':');	/* past the password */
+		if (!field)
+			continue;
+		field++;
+		errno = 0;
+		v = strtoul(field, &end, 10);
+		if (errno || end == field || *end != ':' || v != (unsigned long)uid)
+			continue;
+		snprintf(buf, size, "%s", name);
+		found = buf;
+	}
+	fclose(f);
+	return found;
 }
 
 double cli_now(void)

@@ -5,6 +5,9 @@
  * driver: it imports the buffer through PRIME (attach and map it for its
  * device), gives it a GEM handle, and can export it again.
  *
+ * With --hold it then closes every dma-buf fd it has and keeps only the GEM
+ * handle, until a signal ends it: the buffer is held by the driver alone.
+ *
  * Exit status: 0 all well, 1 a step failed, 2 usage, 77 no vgem device.
  */
 #include <errno.h>
@@ -54,10 +57,12 @@ struct drm_gem_close_arg {
 #define EXIT_NO_VGEM	77
 
 static const char usage[] =
-"Usage: dmaheap-vgem-import [--fd N] [--expect BYTE]\n"
+"Usage: dmaheap-vgem-import [--fd N] [--expect BYTE] [--hold]\n"
 "Import the dma-buf at fd N (default: $DMAHEAP_FD) into the vgem DRM\n"
 "driver, export it back, and check that the driver hands back the same\n"
-"buffer (and, with --expect, that it holds BYTE everywhere).\n";
+"buffer (and, with --expect, that it holds BYTE everywhere).  --hold then\n"
+"closes fd N and keeps only the driver's handle until a signal ends the\n"
+"program (it says \"holding\" first).\n";
 
 /* Open the DRM card driven by vgem; returns an fd, or -1. */
 static int open_vgem(char *path, size_t size)
@@ -109,6 +114,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "fd", required_argument, NULL, 'f' },
 		{ "expect", required_argument, NULL, 'e' },
+		{ "hold", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -117,10 +123,10 @@ int main(int argc, char **argv)
 	const char *env = getenv("DMAHEAP_FD");
 	long fd = -1, expect = -1;
 	struct stat st_buf, st_exp;
-	int card, c, rc = 1, err;
+	int card, c, rc = 1, err, hold = 0;
 	char path[64], *end;
 
-	while ((c = getopt_long(argc, argv, "f:e:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:e:Hh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			fd = strtol(optarg, &end, 0);
@@ -131,6 +137,9 @@ int main(int argc, char **argv)
 			expect = strtol(optarg, &end, 0);
 			if (*end || expect < 0 || expect > 255)
 				goto usage;
+			break;
+		case 'H':
+			hold = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -198,6 +207,16 @@ int main(int argc, char **argv)
 			goto close_export;
 		}
 		printf("vgem-import: the buffer reads 0x%02lx throughout\n", expect);
+	}
+	if (hold) {
+		close(exp.fd);
+		close((int)fd);
+		printf("vgem-import[%d]: holding GEM handle %u (dma-buf inode %lu); "
+		       "no fd of ours holds the buffer\n", (int)getpid(), imp.handle,
+		       (unsigned long)st_buf.st_ino);
+		fflush(stdout);
+		for (;;)
+			pause();
 	}
 	rc = 0;
 close_export:

@@ -11,9 +11,6 @@
 
 #include "internal.h"
 
-/* Largest sysfs value we keep; sysfs attributes are at most a page. */
-#define VALUE_MAX	4096
-
 /* The statistics the core exports, and where each one goes. */
 static const struct stat_file {
 	const char *file;
@@ -31,8 +28,7 @@ static const struct stat_file {
 /* Files every device directory has; they say nothing about the heap. */
 static const char *const device_files[] = { "dev", "uevent" };
 
-/* Read a small file relative to @dirfd into @buf, without the trailing newline. */
-static int read_text(int dirfd, const char *file, char *buf, size_t size)
+int dmaheap__read_text(int dirfd, const char *file, char *buf, size_t size)
 {
 	size_t len = 0;
 	ssize_t n;
@@ -61,8 +57,7 @@ static int read_text(int dirfd, const char *file, char *buf, size_t size)
 	return 0;
 }
 
-/* Parse a whole decimal number, as sysfs prints it. */
-static int parse_u64(const char *s, uint64_t *val)
+int dmaheap__parse_u64(const char *s, uint64_t *val)
 {
 	unsigned long long v;
 	char *end;
@@ -130,16 +125,16 @@ static int cmp_prop(const void *a, const void *b)
 static int read_attr(int dirfd, const char *file, struct dmaheap_info *info)
 {
 	const struct stat_file *sf;
-	char value[VALUE_MAX];
+	char value[DMAHEAP__VALUE_MAX];
 	uint64_t v;
 
 	/* Unreadable files (write-only, or not for us) are simply not shown. */
-	if (read_text(dirfd, file, value, sizeof(value)))
+	if (dmaheap__read_text(dirfd, file, value, sizeof(value)))
 		return 0;
 
 	sf = find_stat(file);
 	if (sf) {
-		if (!parse_u64(value, &v)) {
+		if (!dmaheap__parse_u64(value, &v)) {
 			*(uint64_t *)((char *)info + sf->offset) = v;
 			info->known |= sf->bit;
 		}
@@ -148,7 +143,7 @@ static int read_attr(int dirfd, const char *file, struct dmaheap_info *info)
 	if (!strcmp(file, "uncached") || !strcmp(file, "contiguous")) {
 		bool unc = file[0] == 'u';
 
-		if (!parse_u64(value, &v) && v <= 1) {
+		if (!dmaheap__parse_u64(value, &v) && v <= 1) {
 			if (unc) {
 				info->uncached = (int)v;
 				info->known |= DMAHEAP_KNOWN_UNCACHED;

@@ -33,8 +33,15 @@ struct dmaheap_ctx {
 
 #define DMAHEAP_EXPORT __attribute__((visibility("default")))
 
+/* Largest sysfs value we keep; sysfs attributes are at most a page. */
+#define DMAHEAP__VALUE_MAX	4096
+
 int dmaheap__check_name(const char *name);
 int dmaheap__path(char *buf, size_t size, const char *dir, const char *name);
 void dmaheap__mark_stale(struct dmaheap_ctx *ctx, int fd);
+/* Read a small file relative to @dirfd into @buf, without the trailing newline. */
+int dmaheap__read_text(int dirfd, const char *file, char *buf, size_t size);
+/* Parse a whole decimal number, as sysfs prints it. */
+int dmaheap__parse_u64(const char *s, uint64_t *val);
 
 #endif /* DMAHEAP_INTERNAL_H */

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # In-VM tests of "dmaheap list" and "dmaheap stat": every heap node shows
-# up, the numbers are the ones in sysfs and follow a live buffer, JSON for
-# scripts, and stat --watch refreshing.  TAP output; runs under busybox sh.
+# up (an alias in the row of its heap), the numbers are the ones in sysfs and
+# follow a live buffer, JSON for scripts, and stat --watch refreshing.  TAP
+# output; runs under busybox sh.
 
 DEV=/dev/dma_heap
 SYS=/sys/class/dmaheap
@@ -14,17 +15,33 @@ trap 'rm -rf "$TMP"' EXIT
 echo "TAP version 13"
 heaps=$(ls "$DEV" 2>/dev/null)
 
+# alias_of NODE: the heap NODE stands for, or nothing if it is a heap itself
+alias_of() {
+	a=$(cat "$SYS/$1/heap" 2>/dev/null)
+	if [ -n "$a" ] && [ "$a" != "$1" ] && [ -c "$DEV/$a" ]; then echo "$a"; fi
+}
+
 begin
 run 0 dmaheap list
 if [ -z "$heaps" ]; then
 	has "No DMA-BUF heaps in /dev/dma_heap"
 else
 	has "^HEAP  *MEMORY  *LAYOUT  *BUFFERS  *IN USE  *PEAK  *CAP  *PROPERTIES$"
+	rows=0
 	for h in $heaps; do
-		has "^$h  "
+		a=$(alias_of "$h")
+		if [ -n "$a" ]; then
+			# An alias is no heap of its own: its heap lists it.
+			grep -q "^$h  " "$TMP/out" && bad "alias $h has a row of its own"
+			# (names may hold commas: the list is space-separated)
+			has "^$a  .*aliases=\(.* \)*$h\(, \| \|$\)"
+		else
+			has "^$h  "
+			rows=$((rows + 1))
+		fi
 	done
-	[ "$(wc -l < "$TMP/out")" -eq $(($(echo "$heaps" | wc -l) + 1)) ] ||
-		bad "list shows another number of heaps than $DEV holds"
+	[ "$(wc -l < "$TMP/out")" -eq $((rows + 1)) ] ||
+		bad "list shows another number of heaps than the $rows $DEV holds"
 fi
 sed "s/^/# /" "$TMP/out"
 end list_every_heap
@@ -34,6 +51,12 @@ run 0 dmaheap list --json --bytes
 has '^{$'
 has '"heaps": \['
 for h in $heaps; do
+	a=$(alias_of "$h")
+	if [ -n "$a" ]; then
+		has "\"aliases\": \[.*\"$h\".*\]"
+		grep -q "\"name\": \"$h\"" "$TMP/out" && bad "alias $h listed as a heap"
+		continue
+	fi
 	has "\"name\": \"$h\""
 	has "\"node\": \"$DEV/$h\""
 	if [ -r "$SYS/$h/limit_bytes" ]; then
@@ -69,7 +92,9 @@ else
 	run 0 dmaheap stat
 	has "^HEAP  *BUFFERS  *IN USE  *PEAK  *CAP  *USED  *ALLOCS  *FAILED$"
 	for x in $heaps; do
-		if [ -r "$SYS/$x/total_allocs" ]; then
+		if [ -n "$(alias_of "$x")" ]; then
+			grep -q "^$x " "$TMP/out" && bad "stat shows alias $x as a heap"
+		elif [ -r "$SYS/$x/total_allocs" ]; then
 			has "^$x .* $(cat "$SYS/$x/total_allocs")  *$(cat "$SYS/$x/failed_allocs")$"
 		else
 			has "^$x  *-  *-"

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Host tests of the dmaheap command against a fake heap tree: help texts and
 # the man page made from them, usage errors and exit codes, list/stat output
-# (table and JSON), heap lookup errors, and bench's CSV and PNG output.
+# (table and JSON, aliases folded), heap lookup errors, users against a fake
+# core tree, top against a fake /proc and dma-buf debug file, and bench's
+# CSV and PNG output.
 #
 # The fake heap nodes are character devices with /dev/null's numbers (mknod
 # needs root; tests that need them skip otherwise): they open like heap
@@ -58,7 +60,7 @@ for kv in buffers=0 bytes=0 peak_bytes=0 total_allocs=0 failed_allocs=0 \
 done
 export DMAHEAP_DEV_DIR="$DEV" DMAHEAP_SYSFS_DIR="$SYS"
 D=$DMAHEAP
-VERBS="list alloc stat bench"
+VERBS="list alloc stat top users bench"
 
 # ---- help and man page ----------------------------------------------------------
 begin
@@ -198,6 +200,255 @@ DMAHEAP_DEV_DIR=$TMP/none run 0 "$D" list --json
 has '"heaps": \[\]' "$TMP/out"
 DMAHEAP_DEV_DIR=$TMP/none run 3 "$D" bench
 end report_no_heaps
+
+# ---- aliases: folded into the heap they stand for --------------------------------
+if [ $nodes = no ]; then
+	skip fold_aliases "mknod of fake heap nodes failed (not root?)"
+else
+	begin
+	ADEV=$TMP/adev ASYS=$TMP/asys
+	mkdir -p "$ADEV" "$ASYS/contig" "$ASYS/cma-alias" "$ASYS/orphan"
+	for h in contig cma-alias orphan; do mknod "$ADEV/$h" c 1 3; done
+	for d in contig cma-alias; do
+		for kv in buffers=1 bytes=4194304 peak_bytes=4194304 total_allocs=3 \
+			failed_allocs=0 limit_bytes=268435456 uncached=0 contiguous=1 \
+			heap=contig largest_free=1024; do
+			echo "${kv#*=}" > "$ASYS/$d/${kv%%=*}"
+		done
+	done
+	echo gone > "$ASYS/orphan/heap"
+	A="env DMAHEAP_DEV_DIR=$ADEV DMAHEAP_SYSFS_DIR=$ASYS $D"
+	run 0 $A list
+	has "^contig  *cached  *contiguous  *1  *4 MiB  *4 MiB  *256 MiB  *aliases=cma-alias, largest_free=1024$" "$TMP/out"
+	has "^orphan  .* alias of gone$" "$TMP/out"
+	grep -q "^cma-alias " "$TMP/out" && bad "the alias has a row of its own"
+	[ "$(wc -l < "$TMP/out")" -eq 3 ] || bad "list printed $(wc -l < "$TMP/out") lines, not 3"
+	# Naming the alias shows its heap.
+	run 0 $A list cma-alias
+	has "^contig  .*aliases=cma-alias" "$TMP/out"
+	[ "$(wc -l < "$TMP/out")" -eq 2 ] || bad "list cma-alias printed more than its heap"
+	run 0 $A stat
+	has "^contig  *1  *4 MiB" "$TMP/out"
+	grep -q "^cma-alias " "$TMP/out" && bad "stat shows the alias as a heap"
+	run 0 $A stat contig cma-alias
+	[ "$(grep -c '^contig ' "$TMP/out")" -eq 1 ] || bad "stat contig cma-alias shows contig twice"
+	run 0 $A list --json
+	has '"aliases": \["cma-alias"\]' "$TMP/out"
+	has '"alias_of": "gone"' "$TMP/out"
+	if command -v python3 >/dev/null; then
+		python3 -c 'import json,sys; d=json.load(sys.stdin); h={x["name"]: x for x in d["heaps"]}; assert sorted(h) == ["contig","orphan"]; assert h["contig"]["alias_of"] is None and h["contig"]["aliases"] == ["cma-alias"]; assert h["orphan"]["alias_of"] == "gone"' \
+			< "$TMP/out" || bad "list --json: aliases are not folded as expected"
+	fi
+	end fold_aliases
+fi
+
+# ---- users: the core's limits and the usage per user -------------------------------
+R=$TMP/root/sys
+mkdir -p "$R/class/dmaheap" "$R/kernel/dmaheap/users/0" "$R/kernel/dmaheap/users/1000" \
+	"$R/kernel/dmaheap/users/4321" "$R/module/dmaheap/parameters"
+echo 6291456 > "$R/kernel/dmaheap/bytes"
+printf '%s\n' 2097152 1 0 > "$TMP/v0"
+for kv in bytes=2097152 buffers=1 failed_allocs=0; do echo "${kv#*=}" > "$R/kernel/dmaheap/users/0/${kv%%=*}"; done
+for kv in bytes=4194304 buffers=2 failed_allocs=5; do echo "${kv#*=}" > "$R/kernel/dmaheap/users/1000/${kv%%=*}"; done
+for kv in bytes=0 buffers=0 failed_allocs=1; do echo "${kv#*=}" > "$R/kernel/dmaheap/users/4321/${kv%%=*}"; done
+for kv in budget_bytes=536870912 user_quota_bytes=16777216 memcg_charge=Y; do
+	echo "${kv#*=}" > "$R/module/dmaheap/parameters/${kv%%=*}"
+done
+U="env DMAHEAP_SYSFS_DIR=$R/class/dmaheap $D"
+begin
+run 0 $U users
+has "^Budget: 6 MiB of 512 MiB in use (1.2%), over every heap but carveouts$" "$TMP/out"
+has "^Quota: 16 MiB per user over every heap (root and CAP_SYS_ADMIN exempt)$" "$TMP/out"
+has "^Memory cgroup charging: on$" "$TMP/out"
+has "^UID  *USER  *BUFFERS  *IN USE  *QUOTA  *USED  *FAILED$" "$TMP/out"
+has "^0  *root  *1  *2 MiB  *exempt  *-  *0$" "$TMP/out"
+has "^1000  .*  2  *4 MiB  *16 MiB  *25.0%  *5$" "$TMP/out"
+has "^4321  .*  0  *0  *16 MiB  *0.0%  *1$" "$TMP/out"
+run 0 $U users --bytes 1000 7777
+has "^1000  .*  2  *4194304  *16777216  *25.0%  *5$" "$TMP/out"
+# A user who never allocated holds nothing.
+has "^7777  .*  0  *0  *16777216  *0.0%  *0$" "$TMP/out"
+grep -q "^0 " "$TMP/out" && bad "users 1000 7777 also shows root"
+run 0 $U users --json
+has '"budget_bytes": 536870912,' "$TMP/out"
+has '"budget_used_bytes": 6291456,' "$TMP/out"
+has '"user_quota_bytes": 16777216,' "$TMP/out"
+has '"memcg_charge": true,' "$TMP/out"
+has '{"uid": 0, "user": "root", "buffers": 1, "bytes": 2097152, "failed_allocs": 0, "exempt": true, "quota_bytes": null}' "$TMP/out"
+has '{"uid": 1000, "user": .*, "buffers": 2, "bytes": 4194304, "failed_allocs": 5, "exempt": false, "quota_bytes": 16777216}' "$TMP/out"
+if command -v python3 >/dev/null; then
+	python3 -c 'import json,sys; d=json.load(sys.stdin); assert [u["uid"] for u in d["users"]] == [0,1000,4321]' \
+		< "$TMP/out" || bad "users --json is not the JSON expected"
+fi
+run 0 $U users root
+has "^0  *root  *1  *2 MiB  *exempt" "$TMP/out"
+run 2 $U users no-such-user-here
+has "no user 'no-such-user-here'" "$TMP/err"
+echo N > "$R/module/dmaheap/parameters/memcg_charge"
+run 0 $U users
+has "^Memory cgroup charging: off$" "$TMP/out"
+# Without the core: exit 3, and a reason.
+run 3 env DMAHEAP_SYSFS_DIR="$TMP/root/none/class/dmaheap" "$D" users
+has "keeps no usage per user" "$TMP/err"
+end show_users_and_limits
+
+# ---- top: a fake /proc and dma-buf debug file ---------------------------------------
+P=$TMP/proc
+# mkproc PID COMM UID: a process directory with comm, status and stat
+mkproc() {
+	mkdir -p "$P/$1/fd" "$P/$1/fdinfo"
+	echo "$2" > "$P/$1/comm"
+	printf 'Name:\t%s\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t%s\t%s\t%s\t%s\n' \
+		"$2" "$3" "$3" "$3" "$3" > "$P/$1/status"
+	echo "$1 ($2) S 1 $1 $1 0 -1 4194560 0 0" > "$P/$1/stat"
+	: > "$P/$1/maps"
+}
+# mkfd PID FD INODE SIZE EXPORTER [NAME]: a dma-buf fd
+mkfd() {
+	ln -s "/dmabuf:${6:-}" "$P/$1/fd/$2"
+	printf 'pos:\t0\nflags:\t02\nmnt_id:\t11\nino:\t%s\nsize:\t%s\ncount:\t2\nexp_name:\t%s\n' \
+		"$3" "$4" "$5" > "$P/$1/fdinfo/$2"
+	[ -n "${6:-}" ] && printf 'name:\t%s\n' "$6" >> "$P/$1/fdinfo/$2"
+	return 0
+}
+# mkmap PID START END OFFSET INODE: a dma-buf mapping
+mkmap() {
+	printf '%s-%s rw-s %s 00:0b %s                          /dmabuf:\n' "$2" "$3" "$4" "$5" >> "$P/$1/maps"
+}
+mkproc 100 camera 0
+mkfd 100 3 7 4194304 system
+mkfd 100 6 7 4194304 system
+mkfd 100 4 8 1048576 system-uncached frame
+ln -s /dev/null "$P/100/fd/5"
+printf '00400000-00452000 r-xp 00000000 08:01 1234    /usr/bin/camera\n' >> "$P/100/maps"
+mkmap 100 7f0000000000 7f0000400000 00000000 7		# its fd's buffer, mapped too
+mkmap 100 7f1000000000 7f1000100000 00000000 9		# no fd: size from 101's fd
+mkmap 100 7f1000200000 7f1000300000 00100000 9		# a second piece of it
+mkmap 100 7f2000000000 7f2000800000 00000000 10	# no fd: from the debug file
+mkmap 100 7f3000000000 7f3000003000 00001000 11	# no fd, nowhere else
+mkproc 101 "compositor x" 0
+mkfd 101 3 9 2097152 system
+mkfd 101 4 7 4194304 system
+mkproc 102 idle 0
+ln -s /dev/null "$P/102/fd/0"
+mkproc 103 "$(printf 'esc\033[2J')" 4242
+mkfd 103 3 14 4096 system
+mkdir -p "$P/self" "$P/sys"
+cat > "$TMP/bufinfo" <<'EOF'
+
+Dma-buf Objects:
+size    	flags   	mode    	count   	exp_name	ino     	name
+04194304	00000002	00080007	00000004	system	00000007	<none>
+	Attached Devices:
+Total 0 devices attached
+
+01048576	00000002	00080007	00000002	system-uncached	00000008	frame
+	Attached Devices:
+Total 0 devices attached
+
+02097152	00000002	00080007	00000002	system	00000009	<none>
+	Attached Devices:
+Total 0 devices attached
+
+08388608	00000002	00080007	00000001	system-contiguous	00000010	<none>
+	Attached Devices:
+Total 0 devices attached
+
+00065536	00000002	00080007	00000001	system	00000012	scanout buf
+	write fence:vgem fence:1 signalled
+	Attached Devices:
+	vgem
+Total 1 devices attached
+
+00012288	00000002	00080007	00000001	drm	00000013	<none>
+	Attached Devices:
+	0000:00:02.0
+	vgem
+Total 2 devices attached
+
+
+Total 6 objects, 15823872 bytes
+EOF
+T="env DMAHEAP_PROC_DIR=$P DMAHEAP_BUFINFO=$TMP/bufinfo $D"
+begin
+run 0 $T top --bytes
+has "^PID  *USER  *COMMAND  *drm  *system  *system-contiguous  *system-uncached  *?  *TOTAL$" "$TMP/out"
+# camera: 7 (two fds and a mapping: once), 8, 9 and 10 (mapped only), 11 (unknown)
+has "^100  *root  *camera  *-  *6291456 (2)  *8388608 (1)  *1048576 (1)  *16384 (1)  *15745024 (5)$" "$TMP/out"
+has "^101  *root  *compositor x  *-  *6291456 (2)  *-  *-  *-  *6291456 (2)$" "$TMP/out"
+has "^  -  *-  *(devices only)  *12288 (1)  *65536 (1)  *-  *-  *-  *77824 (2)$" "$TMP/out"
+has "^  -  *-  *(all buffers)  *12288 (1)  *6361088 (4)  *8388608 (1)  *1048576 (1)  *16384 (1)  *15826944 (8)$" "$TMP/out"
+# A command with control characters is shown without them.
+has "^103  *[^ ]*  *esc?\[2J  *-  *4096 (1)  *-  *-  *-  *4096 (1)$" "$TMP/out"
+grep -q "^102 " "$TMP/out" && bad "a process without dma-bufs is shown"
+# Largest first.
+[ "$(awk 'NR >= 2 && NR <= 4 { print $1 }' "$TMP/out" | tr '\n' ' ')" = "100 101 103 " ] ||
+	bad "processes not sorted by bytes"
+has "^1 buffer mapped without an fd could not be identified" "$TMP/out"
+run 0 $T top
+has "^100  *root  *camera  *-  *6 MiB (2)  *8 MiB (1)  *1 MiB (1)  *16 KiB (1)  *15.0 MiB (5)$" "$TMP/out"
+end top_fake_proc
+
+begin
+run 0 $T top --json
+has '"pid": 100, "uid": 0, "user": "root", "command": "camera", "buffers": 5, "bytes": 15745024,' "$TMP/out"
+has '{"inode": 7, "exporter": "system", "size": 4194304, "size_exact": true, "name": null, "fds": 2, "mapped": true}' "$TMP/out"
+has '{"inode": 8, "exporter": "system-uncached", "size": 1048576, "size_exact": true, "name": "frame", "fds": 1, "mapped": false}' "$TMP/out"
+has '{"inode": 9, "exporter": "system", "size": 2097152, "size_exact": true, "name": null, "fds": 0, "mapped": true}' "$TMP/out"
+has '{"inode": 11, "exporter": null, "size": 16384, "size_exact": false, "name": null, "fds": 0, "mapped": true}' "$TMP/out"
+has '"devices_only": {"buffers": 2, "bytes": 77824, "heaps": {"drm": {"buffers": 1, "bytes": 12288}, "system": {"buffers": 1, "bytes": 65536}}' "$TMP/out"
+has '{"inode": 12, "exporter": "system", "size": 65536, "size_exact": true, "name": "scanout buf", "devices": \["vgem"\]}' "$TMP/out"
+has '"devices": \["0000:00:02.0", "vgem"\]' "$TMP/out"
+has '"all": {"buffers": 8, "bytes": 15826944,' "$TMP/out"
+has '"pid": 103, "uid": 4242, .*"command": "esc\\u001b\[2J"' "$TMP/out"
+has '"bufinfo_error": null' "$TMP/out"
+if command -v python3 >/dev/null; then
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [p["pid"] for p in d["processes"]] == [100, 101, 103]
+assert d["processes"][1]["command"] == "compositor x"
+assert d["processes"][0]["heaps"]["system-contiguous"] == {"buffers": 1, "bytes": 8388608}
+assert d["devices_only"]["buffers"] == 2 and d["all"]["buffers"] == 8
+assert d["processes"][2]["command"] == "esc\x1b[2J"
+assert d["unreadable_processes"] == 0' < "$TMP/out" || bad "top --json is not the JSON expected"
+fi
+# Only the heaps asked for (other exporters by their name).
+run 0 $T top --json system drm
+has '"pid": 100, .*"buffers": 2, "bytes": 6291456, "heaps": {"system": {"buffers": 2, "bytes": 6291456}}' "$TMP/out"
+has '"all": {"buffers": 5, "bytes": 6373376,' "$TMP/out"
+grep -q '"inode": 8,' "$TMP/out" && bad "top system drm shows a system-uncached buffer"
+end top_fake_json
+
+begin
+# Without the debug file: no devices-only row, and it says why.
+T2="env DMAHEAP_PROC_DIR=$P DMAHEAP_BUFINFO=$TMP/no-bufinfo $D"
+run 0 $T2 top --bytes
+grep -q "(devices only)" "$TMP/out" && bad "a devices-only row without the debug file"
+has "^Buffers held only by devices: not known ($TMP/no-bufinfo: No such file or directory" "$TMP/out"
+# 10 is now unknown too: counted at its mapped length under '?'.
+has "^100  *root  *camera  *6291456 (2)  *1048576 (1)  *8404992 (2)  *15745024 (5)$" "$TMP/out"
+has "^2 buffers mapped without an fd could not be identified" "$TMP/out"
+run 0 $T2 top --json
+has '"devices_only": null,' "$TMP/out"
+has "\"bufinfo_error\": \"$TMP/no-bufinfo: No such file or directory\"" "$TMP/out"
+end top_without_bufinfo
+
+begin
+run 0 $T top --watch 0.05 --count 3 system
+[ "$(grep -c '^dmaheap top ' "$TMP/out")" -eq 3 ] || bad "top --watch --count 3 did not refresh 3 times"
+has "every 0.1 s" "$TMP/out"
+run 0 $T top -w 0.2 -n 2
+[ "$(grep -c '^dmaheap top  .*  every 0.2 s$' "$TMP/out")" -eq 2 ] || bad "top -w 0.2 -n 2"
+run 0 $T top --watch=0.1 --count 1
+has "every 0.1 s" "$TMP/out"
+run 2 $T top --watch 0.01
+run 2 $T top --watch=x
+run 2 $T top --watch --json
+run 2 $T top --count 0
+run 1 env DMAHEAP_PROC_DIR="$TMP/no-proc" "$D" top
+has "cannot read the processes in $TMP/no-proc" "$TMP/err"
+end top_watch_and_errors
 
 # ---- bench output -------------------------------------------------------------------
 cat > "$TMP/in.csv" <<'EOF'

@@ -19,13 +19,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>	/* PROT_READ, PROT_WRITE */
+#include <sys/types.h>	/* uid_t */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define DMAHEAP_VERSION_MAJOR	1
-#define DMAHEAP_VERSION_MINOR	0
+#define DMAHEAP_VERSION_MINOR	1
 
 /* Longest heap name, not counting the terminating NUL. */
 #define DMAHEAP_NAME_MAX	63
@@ -157,6 +158,81 @@ int dmaheap_list(struct dmaheap_ctx *ctx, struct dmaheap_info **infop,
 /* Free an array returned by dmaheap_list().  NULL is ignored. */
 void dmaheap_list_free(struct dmaheap_info *infos, size_t count);
 
+/* ---- Limits and usage per user (since 1.1) ----------------------------- */
+
+/*
+ * Over the per-heap caps, the dmaheap core holds every request to a global
+ * budget and to its user's quota, and keeps what each user holds.  These
+ * calls read it from the sysfs tree the context's sysfs directory lies in:
+ * two levels up from it (the default /sys/class/dmaheap gives /sys), in
+ * kernel/dmaheap/ and module/dmaheap/parameters/.  Any user may read them.
+ */
+
+/* Bits of struct dmaheap_limits.known: which fields were read. */
+#define DMAHEAP_LIMITS_BUDGET_BYTES	(1U << 0)
+#define DMAHEAP_LIMITS_BUDGET_USED	(1U << 1)
+#define DMAHEAP_LIMITS_USER_QUOTA	(1U << 2)
+#define DMAHEAP_LIMITS_MEMCG_CHARGE	(1U << 3)
+
+/* The limits above the per-heap caps. */
+struct dmaheap_limits {
+	unsigned int known;		/* DMAHEAP_LIMITS_* */
+	uint64_t budget_bytes;		/* cap on the live bytes of every heap
+					 * together, carveouts aside */
+	uint64_t budget_used;		/* live bytes the budget counts now */
+	uint64_t user_quota_bytes;	/* cap on the live bytes of each user
+					 * over every heap; root and tasks with
+					 * CAP_SYS_ADMIN are exempt */
+	int memcg_charge;		/* buffers are charged to the allocating
+					 * task's memory cgroup */
+	uint64_t reserved[8];		/* zero; room for later fields */
+};
+
+/*
+ * Read the global budget, its use, the user quota and whether memory
+ * cgroup charging is on into *limits.  Returns 0 when at least one of them
+ * was read (check @known), -ENOENT when none exists (no dmaheap core, or
+ * one without these limits), or -EINVAL.
+ */
+int dmaheap_limits(struct dmaheap_ctx *ctx, struct dmaheap_limits *limits);
+
+/* Bits of struct dmaheap_user_usage.known: which fields were read. */
+#define DMAHEAP_USAGE_BYTES		(1U << 0)
+#define DMAHEAP_USAGE_BUFFERS		(1U << 1)
+#define DMAHEAP_USAGE_FAILED_ALLOCS	(1U << 2)
+
+/*
+ * What one user holds over every heap.  A buffer stays charged to the user
+ * who allocated it (the effective uid, as the initial user namespace sees
+ * it) until it is freed, whoever holds it by then.
+ */
+struct dmaheap_user_usage {
+	uid_t uid;
+	unsigned int known;		/* DMAHEAP_USAGE_* */
+	uint64_t bytes;			/* live bytes */
+	uint64_t buffers;		/* live buffers */
+	uint64_t failed_allocs;		/* requests refused for the quota (EDQUOT) */
+	uint64_t reserved[4];		/* zero; room for later fields */
+};
+
+/*
+ * Read what user @uid holds into *usage.  A user that never allocated
+ * holds nothing: 0, with every field zero and known.  Returns -ENOENT when
+ * the core keeps no usage per user, or -EINVAL.
+ */
+int dmaheap_user_usage(struct dmaheap_ctx *ctx, uid_t uid,
+		       struct dmaheap_user_usage *usage);
+
+/*
+ * List every user that allocated since the core was loaded, sorted by uid.
+ * Sets *usagep to an array of *countp entries, to be freed with free()
+ * (NULL and 0 when there are none, which is not an error even if the core
+ * keeps no usage per user).  Returns 0, -EINVAL or -ENOMEM, or the error of
+ * reading the directory.
+ */
+int dmaheap_users(struct dmaheap_ctx *ctx, struct dmaheap_user_usage **usagep,
+		  size_t *countp);
+
 /* ---- Buffers ----------------------------------------------------------- */
 
 /*
@@ -166,7 +242,9 @@ void dmaheap_list_free(struct dmaheap_info *infos, size_t count);
  * anew and the allocation retried once.
  *
  * Returns -EINVAL for bad arguments, -ENOENT for a missing heap, -ENOMEM
- * when the heap refuses (its cap, or memory), or another kernel error.
+ * when the heap refuses (its cap, the global budget, the memory cgroup's
+ * limit, or memory), -EDQUOT over the user's quota (see dmaheap_limits()),
+ * or another kernel error.
  */
 int dmaheap_alloc(struct dmaheap_ctx *ctx, const char *name, size_t len,
 		  unsigned int fd_flags);

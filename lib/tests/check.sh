@@ -20,9 +20,10 @@ diag() { sed 's/^/# /' "$@"; }
 
 echo "TAP version 13"
 
-# --- exported symbols: exactly the map's list, all at DMAHEAP_1.0 -------------
-sed -n 's/^[[:space:]]*\(dmaheap_[a-z0-9_]*\);$/\1@@DMAHEAP_1.0/p' \
-	"$SRCDIR/libdmaheap.map" | sort > "$TMP/want.sym"
+# --- exported symbols: exactly the map's list, each at its version node -------
+awk '/^DMAHEAP_[0-9.]+ *\{/ { node = $1 }
+	/^[[:space:]]*dmaheap_[a-z0-9_]*;$/ { sub(/^[[:space:]]*/, ""); sub(/;$/, "");
+		print $0 "@@" node }' "$SRCDIR/libdmaheap.map" | sort > "$TMP/want.sym"
 nm -D --defined-only "$OUT/libdmaheap.so.1" | awk '$2 != "A" { print $3 }' |
 	sort > "$TMP/got.sym"
 if [ -s "$TMP/want.sym" ] && cmp -s "$TMP/want.sym" "$TMP/got.sym"; then
@@ -30,6 +31,21 @@ if [ -s "$TMP/want.sym" ] && cmp -s "$TMP/want.sym" "$TMP/got.sym"; then
 else
 	diff "$TMP/want.sym" "$TMP/got.sym" | diag
 	not_ok export_versioned_symbols
+fi
+
+# --- the Debian symbols file lists the same symbols at the same nodes ---------
+# (dpkg-gensymbols -c4 checks it again when the package is built.)
+if [ -f "$TOP/debian/libdmaheap1.symbols" ]; then
+	sed -n 's/^ \(dmaheap_[a-z0-9_]*\)@\(DMAHEAP_[0-9.]*\) .*/\1@@\2/p' \
+		"$TOP/debian/libdmaheap1.symbols" | sort > "$TMP/deb.sym"
+	if [ -s "$TMP/deb.sym" ] && cmp -s "$TMP/want.sym" "$TMP/deb.sym"; then
+		ok debian_symbols_match_map
+	else
+		diff "$TMP/want.sym" "$TMP/deb.sym" | diag
+		not_ok debian_symbols_match_map
+	fi
+else
+	skip debian_symbols_match_map "no debian/libdmaheap1.symbols"
 fi
 
 # --- soname carries the major version ---------------------------------------
@@ -43,7 +59,7 @@ fi
 # --- make install with DESTDIR and PREFIX -------------------------------------
 DEST="$TMP/dest"
 if make -s -C "$SRCDIR" install DESTDIR="$DEST" PREFIX=/opt/dmh >"$TMP/install.log" 2>&1 &&
-	[ -f "$DEST/opt/dmh/lib/libdmaheap.so.1.0.0" ] &&
+	[ -f "$DEST/opt/dmh/lib/libdmaheap.so.1.1.0" ] &&
 	[ -L "$DEST/opt/dmh/lib/libdmaheap.so.1" ] &&
 	[ -L "$DEST/opt/dmh/lib/libdmaheap.so" ] &&
 	[ -f "$DEST/opt/dmh/lib/libdmaheap.a" ] &&
@@ -72,11 +88,15 @@ fi
 # --- the installed header alone compiles as C and C++ -------------------------
 cat > "$TMP/use.c" <<'EOF'
 #include <dmaheap.h>
+#include <stdlib.h>
 int use(void);
 int use(void)
 {
 	struct dmaheap_ctx *ctx;
 	struct dmaheap_info info;
+	struct dmaheap_limits limits;
+	struct dmaheap_user_usage usage, *users;
+	size_t n;
 	int fd;
 
 	if (dmaheap_ctx_new(&ctx))
@@ -84,6 +104,11 @@ int use(void)
 	fd = dmaheap_alloc(ctx, "system", 4096, O_RDWR | DMAHEAP_FD_NO_CLOEXEC);
 	if (dmaheap_heap_info(ctx, "system", &info) == 0)
 		dmaheap_info_clear(&info);
+	if (dmaheap_limits(ctx, &limits) == 0 && (limits.known & DMAHEAP_LIMITS_USER_QUOTA) &&
+	    dmaheap_user_usage(ctx, 1000, &usage) == 0 && usage.bytes > limits.user_quota_bytes)
+		fd = -1;
+	if (dmaheap_users(ctx, &users, &n) == 0)
+		free(users);
 	dmaheap_ctx_free(ctx);
 	return fd < 0 ? fd : dmaheap_buf_begin(fd, DMAHEAP_ACCESS_RW);
 }

@@ -68,6 +68,73 @@ static unsigned int unused_major(void)
 	return 0;
 }
 
+/* mkdir -p of @rel under @base; @rel has no trailing slash. */
+static int make_dirs(const char *base, const char *rel, char *out, size_t size)
+{
+	const char *p = rel;
+
+	for (;;) {
+		p = strchr(p, '/');
+		snprintf(out, size, "%s/%.*s", base, p ? (int)(p - rel) : (int)strlen(rel), rel);
+		if (mkdir(out, 0755) && errno != EEXIST)
+			return -1;
+		if (!p)
+			return 0;
+		p++;
+	}
+}
+
+/*
+ * The core's files beyond the heap directories, in a sysfs tree of their
+ * own: core/sys/{class/dmaheap,kernel/dmaheap,module/dmaheap/parameters}.
+ */
+static char core_sys[300], core_class[320];
+
+static int setup_core(void)
+{
+	static const char *const users[][4] = {
+		/* uid, bytes, buffers, failed_allocs */
+		{ "1000", "4194304\n", "2\n", "3\n" },
+		{ "0", "8192\n", "1\n", "0\n" },
+		{ "65534", "0\n", "0\n", "1\n" },
+		{ "4294967295", "1\n", "1\n", "1\n" },
+		{ "007", "1\n", "1\n", "1\n" },	/* not how sysfs names a uid */
+		{ "alice", "1\n", "1\n", "1\n" },
+	};
+	char dir[700];
+	size_t i;
+
+	snprintf(core_sys, sizeof(core_sys), "%s/core/sys", root);
+	snprintf(core_class, sizeof(core_class), "%s/class/dmaheap", core_sys);
+	if (make_dirs(root, "core/sys/class/dmaheap", dir, sizeof(dir)) ||
+	    make_dirs(core_sys, "module/dmaheap/parameters", dir, sizeof(dir)) ||
+	    write_file(dir, "budget_bytes", "536870912\n") ||
+	    write_file(dir, "user_quota_bytes", "268435456\n") ||
+	    write_file(dir, "memcg_charge", "Y\n") ||
+	    write_file(dir, "default_limit_pct", "50\n") ||
+	    make_dirs(core_sys, "kernel/dmaheap/users", dir, sizeof(dir)) ||
+	    write_file(dir, "42", "a file, not a user\n"))
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/kernel/dmaheap", core_sys);
+	if (write_file(dir, "bytes", "4202496\n"))
+		return -1;
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/kernel/dmaheap/users/%s", core_sys,
+			 users[i][0]);
+		if (mkdir(dir, 0755) ||
+		    write_file(dir, "bytes", users[i][1]) ||
+		    write_file(dir, "buffers", users[i][2]) ||
+		    write_file(dir, "failed_allocs", users[i][3]))
+			return -1;
+	}
+	/* A user whose files say nothing usable. */
+	snprintf(dir, sizeof(dir), "%s/kernel/dmaheap/users/2000", core_sys);
+	if (mkdir(dir, 0755) || write_file(dir, "bytes", "-5\n") ||
+	    write_file(dir, "buffers", "7\n"))
+		return -1;
+	return 0;
+}
+
 static int setup(void)
 {
 	char dir[600];
@@ -128,7 +195,7 @@ static int setup(void)
 	snprintf(dir, sizeof(dir), "%s/ghost", sys_dir);
 	if (mkdir(dir, 0755) || write_file(dir, "bytes", "0\n"))
 		return -1;
-	return 0;
+	return setup_core();
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag,
@@ -684,6 +751,172 @@ static void list_without_heaps(struct tap_case *t)
 	dmaheap_ctx_free(ctx);
 }
 
+
+/* ---- limits and usage per user ------------------------------------------ */
+
+static struct dmaheap_ctx *core_ctx(struct tap_case *t, const char *sysfs)
+{
+	struct dmaheap_ctx *ctx = NULL;
+	int err = dmaheap_ctx_new_at(&ctx, dev_dir, sysfs);
+
+	if (err) {
+		DIAG("dmaheap_ctx_new_at: %s", strerror(-err));
+		t->failed = true;
+	}
+	return ctx;
+}
+
+static void limits_read_core(struct tap_case *t)
+{
+	struct dmaheap_limits limits;
+	struct dmaheap_ctx *ctx = core_ctx(t, core_class);
+	char dir[400];
+
+	ASSERT(t, ctx);
+	ASSERT_EQ(t, dmaheap_limits(ctx, &limits), 0);
+	EXPECT_EQ(t, limits.known, DMAHEAP_LIMITS_BUDGET_BYTES |
+		  DMAHEAP_LIMITS_BUDGET_USED | DMAHEAP_LIMITS_USER_QUOTA |
+		  DMAHEAP_LIMITS_MEMCG_CHARGE);
+	EXPECT_EQ(t, limits.budget_bytes, 536870912);
+	EXPECT_EQ(t, limits.budget_used, 4202496);
+	EXPECT_EQ(t, limits.user_quota_bytes, 268435456);
+	EXPECT_EQ(t, limits.memcg_charge, 1);
+	dmaheap_ctx_free(ctx);
+
+	/* A trailing slash changes nothing. */
+	snprintf(dir, sizeof(dir), "%s//", core_class);
+	ctx = core_ctx(t, dir);
+	ASSERT(t, ctx);
+	ASSERT_EQ(t, dmaheap_limits(ctx, &limits), 0);
+	EXPECT_EQ(t, limits.budget_bytes, 536870912);
+	dmaheap_ctx_free(ctx);
+
+	/* A relative sysfs directory, from the tree's root. */
+	ASSERT_EQ(t, chdir(core_sys), 0);
+	ctx = core_ctx(t, "class/dmaheap");
+	ASSERT(t, ctx);
+	ASSERT_EQ(t, dmaheap_limits(ctx, &limits), 0);
+	EXPECT_EQ(t, limits.user_quota_bytes, 268435456);
+	dmaheap_ctx_free(ctx);
+}
+
+static void limits_partial_or_missing(struct tap_case *t)
+{
+	struct dmaheap_limits limits;
+	struct dmaheap_ctx *ctx;
+	char dir[400], path[500];
+
+	/* The heaps' fake tree has no core files two levels up. */
+	ctx = fake_ctx(t);
+	ASSERT(t, ctx);
+	memset(&limits, 0xa5, sizeof(limits));
+	EXPECT_EQ(t, dmaheap_limits(ctx, &limits), -ENOENT);
+	EXPECT_EQ(t, limits.known, 0);
+	EXPECT_EQ(t, dmaheap_limits(ctx, NULL), -EINVAL);
+	EXPECT_EQ(t, dmaheap_limits(NULL, &limits), -EINVAL);
+	dmaheap_ctx_free(ctx);
+	/* Too short a path to have two levels above it. */
+	ctx = core_ctx(t, "dmaheap");
+	ASSERT(t, ctx);
+	EXPECT_EQ(t, dmaheap_limits(ctx, &limits), -ENOENT);
+	dmaheap_ctx_free(ctx);
+
+	/* Values that are not what the core writes are not believed. */
+	snprintf(dir, sizeof(dir), "%s/odd/sys", root);
+	ASSERT_EQ(t, make_dirs(root, "odd/sys/class/dmaheap", path, sizeof(path)), 0);
+	ASSERT_EQ(t, make_dirs(dir, "module/dmaheap/parameters", path, sizeof(path)), 0);
+	ASSERT_EQ(t, write_file(path, "budget_bytes", "64M\n"), 0);
+	ASSERT_EQ(t, write_file(path, "user_quota_bytes", "1048576\n"), 0);
+	ASSERT_EQ(t, write_file(path, "memcg_charge", "maybe\n"), 0);
+	snprintf(path, sizeof(path), "%s/class/dmaheap", dir);
+	ctx = core_ctx(t, path);
+	ASSERT(t, ctx);
+	ASSERT_EQ(t, dmaheap_limits(ctx, &limits), 0);
+	EXPECT_EQ(t, limits.known, DMAHEAP_LIMITS_USER_QUOTA);
+	EXPECT_EQ(t, limits.user_quota_bytes, 1048576);
+	EXPECT_EQ(t, limits.budget_bytes, 0);
+	/* And without a users directory, no user's usage. */
+	{
+		struct dmaheap_user_usage usage;
+		struct dmaheap_user_usage *list = (void *)&usage;
+		size_t n = 9;
+
+		EXPECT_EQ(t, dmaheap_user_usage(ctx, 1000, &usage), -ENOENT);
+		EXPECT_EQ(t, dmaheap_users(ctx, &list, &n), 0);
+		EXPECT(t, list == NULL);
+		EXPECT_EQ(t, n, 0);
+	}
+	dmaheap_ctx_free(ctx);
+}
+
+static void user_usage_reads_user(struct tap_case *t)
+{
+	unsigned int all = DMAHEAP_USAGE_BYTES | DMAHEAP_USAGE_BUFFERS |
+		DMAHEAP_USAGE_FAILED_ALLOCS;
+	struct dmaheap_user_usage usage;
+	struct dmaheap_ctx *ctx = core_ctx(t, core_class);
+
+	ASSERT(t, ctx);
+	ASSERT_EQ(t, dmaheap_user_usage(ctx, 1000, &usage), 0);
+	EXPECT_EQ(t, usage.uid, 1000);
+	EXPECT_EQ(t, usage.known, all);
+	EXPECT_EQ(t, usage.bytes, 4194304);
+	EXPECT_EQ(t, usage.buffers, 2);
+	EXPECT_EQ(t, usage.failed_allocs, 3);
+
+	/* A user who never allocated holds nothing. */
+	memset(&usage, 0xa5, sizeof(usage));
+	ASSERT_EQ(t, dmaheap_user_usage(ctx, 4242, &usage), 0);
+	EXPECT_EQ(t, usage.uid, 4242);
+	EXPECT_EQ(t, usage.known, all);
+	EXPECT_EQ(t, usage.bytes, 0);
+	EXPECT_EQ(t, usage.buffers, 0);
+	EXPECT_EQ(t, usage.failed_allocs, 0);
+	EXPECT_EQ(t, usage.reserved[0], 0);
+
+	/* Unusable files are left unknown. */
+	ASSERT_EQ(t, dmaheap_user_usage(ctx, 2000, &usage), 0);
+	EXPECT_EQ(t, usage.known, DMAHEAP_USAGE_BUFFERS);
+	EXPECT_EQ(t, usage.buffers, 7);
+	/* "42" is a file, not a user's directory. */
+	EXPECT_EQ(t, dmaheap_user_usage(ctx, 42, &usage), -ENOTDIR);
+
+	EXPECT_EQ(t, dmaheap_user_usage(ctx, 1000, NULL), -EINVAL);
+	EXPECT_EQ(t, dmaheap_user_usage(NULL, 1000, &usage), -EINVAL);
+	dmaheap_ctx_free(ctx);
+}
+
+static void users_sorted(struct tap_case *t)
+{
+	static const uid_t want[] = { 0, 1000, 2000, 65534, 4294967295U };
+	struct dmaheap_user_usage *list = NULL;
+	struct dmaheap_ctx *ctx = core_ctx(t, core_class);
+	size_t n = 0, i;
+
+	ASSERT(t, ctx);
+	ASSERT_EQ(t, dmaheap_users(ctx, &list, &n), 0);
+	/* Not "007", "alice" or the file "42". */
+	ASSERT_EQ(t, n, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < n; i++) {
+		if (list[i].uid != want[i]) {
+			DIAG("user %zu is %u, expected %u", i, (unsigned int)list[i].uid,
+			     (unsigned int)want[i]);
+			t->failed = true;
+		}
+	}
+	EXPECT_EQ(t, list[0].bytes, 8192);
+	EXPECT_EQ(t, list[1].bytes, 4194304);
+	EXPECT_EQ(t, list[1].failed_allocs, 3);
+	EXPECT_EQ(t, list[2].known, DMAHEAP_USAGE_BUFFERS);
+	EXPECT_EQ(t, list[3].failed_allocs, 1);
+	free(list);
+
+	EXPECT_EQ(t, dmaheap_users(ctx, NULL, &n), -EINVAL);
+	EXPECT_EQ(t, dmaheap_users(ctx, &list, NULL), -EINVAL);
+	EXPECT_EQ(t, dmaheap_users(NULL, &list, &n), -EINVAL);
+	dmaheap_ctx_free(ctx);
+}
+
 static const struct tap_test tests[] = {
 	TAP_TEST(ctx_new_rejects_bad_args),
 	TAP_TEST(ctx_free_accepts_null),
@@ -706,6 +939,10 @@ static const struct tap_test tests[] = {
 	TAP_TEST(info_rejects_missing_heap),
 	TAP_TEST(list_sorted_heaps),
 	TAP_TEST(list_without_heaps),
+	TAP_TEST(limits_read_core),
+	TAP_TEST(limits_partial_or_missing),
+	TAP_TEST(user_usage_reads_user),
+	TAP_TEST(users_sorted),
 };
 
 int main(void)

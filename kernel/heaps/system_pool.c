@@ -3,9 +3,10 @@
  * dmaheap system heaps: pools of zeroed pages.
  *
  * A released buffer's pages do not go straight back to the page allocator.
- * They wait on their pool's dirty list for its worker, which zeroes them
- * and puts them on a per-order free list; the next allocation takes them
- * from there without zeroing and, for a write-combined heap, without
+ * They wait on their pool's dirty lists for its worker, which zeroes them
+ * and puts them on per-order free lists; the next allocation takes them
+ * from there without zeroing (or, when the worker is behind, takes a dirty
+ * block and zeroes it itself, which is no more work than a new page) and, for a write-combined heap, without
  * changing page attributes (pooled pages keep them: no memtype
  * reservation, no TLB flush, no cache flush).  The worker zeroes a
  * write-combined page through its linear mapping, which set_pages_array_wc()
@@ -152,46 +153,60 @@ static void system_zero_block(struct page *page, unsigned int order)
 	}
 }
 
-/* The worker: zero released pages into the free lists, or give them back. */
+/* Take one dirty block of order index @idx, or NULL; locked. */
+static struct page *system_pool_take_dirty(struct system_pool *p,
+					   unsigned int idx)
+{
+	struct page *page;
+
+	lockdep_assert_held(&p->lock);
+	if (list_empty(&p->dirty[idx]))
+		return NULL;
+	page = list_first_entry(&p->dirty[idx], struct page, lru);
+	list_del(&page->lru);
+	return page;
+}
+
+/* The worker: zero released blocks into the free lists, or give them back. */
 static void system_pool_work(struct work_struct *work)
 {
 	struct system_pool *p = container_of(work, struct system_pool, work);
 	unsigned long max = system_pool_max_pages();
-	struct page *page, *tmp;
-	LIST_HEAD(release);
-	LIST_HEAD(batch);
+	unsigned int idx;
 
-	spin_lock(&p->lock);
-	list_splice_init(&p->dirty, &batch);
-	spin_unlock(&p->lock);
+	for (idx = 0; idx < SYSTEM_NR_ORDERS; idx++) {
+		unsigned int order = system_orders[idx];
 
-	list_for_each_entry_safe(page, tmp, &batch, lru) {
-		unsigned int order = page_private(page);
-		unsigned int idx = system_order_index(order);
-		bool room;
+		for (;;) {
+			LIST_HEAD(release);
+			struct page *page;
+			bool room;
 
-		list_del(&page->lru);
-		spin_lock(&p->lock);
-		room = system_pool_free_pages(p) + (1UL << order) <= max;
-		spin_unlock(&p->lock);
+			spin_lock(&p->lock);
+			page = system_pool_take_dirty(p, idx);
+			room = system_pool_free_pages(p) + (1UL << order) <= max;
+			spin_unlock(&p->lock);
+			if (!page)
+				break;
 
-		if (room) {
-			system_zero_block(page, order);
-			set_page_private(page, 0);
-			system_pool_reclaimable(page, order, true);
-		} else {
-			/* Past the ceiling: back to the page allocator. */
-			list_add(&page->lru, &release);
-			system_pages_release(p->attr, &release);
+			if (room) {
+				system_zero_block(page, order);
+				system_pool_reclaimable(page, order, true);
+			} else {
+				/* Past the ceiling: back to the page allocator. */
+				set_page_private(page, order);
+				list_add(&page->lru, &release);
+				system_pages_release(p->attr, &release);
+			}
+			/* Counted as pooled until on a free list or freed. */
+			spin_lock(&p->lock);
+			if (room) {
+				list_add(&page->lru, &p->free[idx]);
+				p->nr_free[idx]++;
+			}
+			p->nr_dirty -= 1UL << order;
+			spin_unlock(&p->lock);
 		}
-		/* Counted as pooled until it is on a free list or freed. */
-		spin_lock(&p->lock);
-		if (room) {
-			list_add(&page->lru, &p->free[idx]);
-			p->nr_free[idx]++;
-		}
-		p->nr_dirty -= 1UL << order;
-		spin_unlock(&p->lock);
 	}
 }
 
@@ -204,17 +219,32 @@ static void system_pool_work(struct work_struct *work)
  */
 struct page *system_pool_get(struct system_pool *p, unsigned int idx)
 {
+	unsigned int order = system_orders[idx];
 	struct page *page = NULL;
+	bool dirty = false;
 
 	spin_lock(&p->lock);
 	if (!list_empty(&p->free[idx])) {
 		page = list_first_entry(&p->free[idx], struct page, lru);
 		list_del(&page->lru);
 		p->nr_free[idx]--;
+	} else {
+		/* The worker is behind: zero one here rather than anew. */
+		page = system_pool_take_dirty(p, idx);
+		dirty = page;
 	}
 	spin_unlock(&p->lock);
-	if (page)
-		system_pool_reclaimable(page, system_orders[idx], false);
+	if (!page)
+		return NULL;
+	if (dirty) {
+		system_zero_block(page, order);
+		spin_lock(&p->lock);
+		p->nr_dirty -= 1UL << order;
+		spin_unlock(&p->lock);
+	} else {
+		system_pool_reclaimable(page, order, false);
+	}
+	set_page_private(page, 0);
 	return page;
 }
 
@@ -239,7 +269,7 @@ void system_pool_put(struct system_pool *p, struct page *page,
 		return;
 	}
 	spin_lock(&p->lock);
-	list_add_tail(&page->lru, &p->dirty);
+	list_add_tail(&page->lru, &p->dirty[system_order_index(order)]);
 	p->nr_dirty += 1UL << order;
 	spin_unlock(&p->lock);
 	queue_work(system_unbound_wq, &p->work);
@@ -376,9 +406,10 @@ int system_pool_init(struct system_pool *p, const char *name,
 	p->name = name;
 	p->attr = attr;
 	spin_lock_init(&p->lock);
-	for (i = 0; i < SYSTEM_NR_ORDERS; i++)
+	for (i = 0; i < SYSTEM_NR_ORDERS; i++) {
 		INIT_LIST_HEAD(&p->free[i]);
-	INIT_LIST_HEAD(&p->dirty);
+		INIT_LIST_HEAD(&p->dirty[i]);
+	}
 	INIT_WORK(&p->work, system_pool_work);
 	p->shrinker.count = system_pool_count;
 	p->shrinker.scan = system_pool_scan;
@@ -408,5 +439,5 @@ void system_pool_destroy(struct system_pool *p)
 	flush_work(&p->work);
 	system_pool_take_free(p, ULONG_MAX, &out);
 	system_pages_release(p->attr, &out);
-	WARN_ON(p->nr_dirty || !list_empty(&p->dirty));
+	WARN_ON(p->nr_dirty);
 }

@@ -39,9 +39,9 @@ struct system_attr_ops {
  * @lock:	Protects @free, @nr_free, @dirty and @nr_dirty.
  * @free:	Per order (index into system_orders): zeroed pages, ready.
  * @nr_free:	Per order: entries in @free.
- * @dirty:	Pages of released buffers, waiting for the worker to zero
- *		them; page_private() holds the order.
- * @nr_dirty:	Base pages on @dirty.
+ * @dirty:	Per order: blocks of released buffers, waiting to be zeroed
+ *		(by the worker, or by an allocation that finds @free empty).
+ * @nr_dirty:	Base pages on @dirty, and on their way off it.
  * @work:	The worker: zeroes @dirty into @free, or frees what does not
  *		fit under the ceiling.
  * @shrinker:	Gives pooled pages back under memory pressure.
@@ -54,7 +54,7 @@ struct system_pool {
 	spinlock_t lock;
 	struct list_head free[SYSTEM_NR_ORDERS];
 	unsigned long nr_free[SYSTEM_NR_ORDERS];
-	struct list_head dirty;
+	struct list_head dirty[SYSTEM_NR_ORDERS];
 	unsigned long nr_dirty;
 
 	struct work_struct work;

@@ -6,11 +6,12 @@
  * They wait on their pool's dirty lists for its worker, which zeroes them
  * and puts them on per-order free lists; the next allocation takes them
  * from there without zeroing (or, when the worker is behind, takes a dirty
- * block and zeroes it itself, which is no more work than a new page) and, for a write-combined heap, without
- * changing page attributes (pooled pages keep them: no memtype
- * reservation, no TLB flush, no cache flush).  The worker zeroes a
- * write-combined page through its linear mapping, which set_pages_array_wc()
- * made write-combined, so the zeroes need no flush either.
+ * block and zeroes it itself, which is no more work than a new page) and,
+ * for a write-combined heap, without changing page attributes (pooled pages
+ * keep them: no memtype reservation, no TLB flush, no cache flush).  The
+ * worker zeroes a write-combined page through its linear mapping, which
+ * set_pages_array_wc() made write-combined, so the zeroes need no flush
+ * either.
  *
  * Pages go back to the page allocator instead when they do not fit under
  * the pool's ceiling (pool_bytes_max, per heap), unzeroed; when they are
@@ -18,6 +19,10 @@
  * the page is what releases it); and when the shrinker asks, under memory
  * pressure.  Zeroing happens outside the pool's lock, so an allocation
  * never waits for it; a page on a free list is always zero.
+ *
+ * So that the pool fills whichever cgroup allocates, a ceiling's worth of
+ * pages circulates uncharged (system_pool_room()): the core holds their
+ * cgroup to its memory.max by its own count instead (core/memcg.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -236,6 +241,7 @@ struct page *system_pool_get(struct system_pool *p, unsigned int idx)
 	spin_unlock(&p->lock);
 	if (!page)
 		return NULL;
+	atomic_long_add(1L << order, &p->nr_lent);
 	if (dirty) {
 		system_zero_block(page, order);
 		spin_lock(&p->lock);
@@ -261,7 +267,15 @@ void system_pool_put(struct system_pool *p, struct page *page,
 		     unsigned int order)
 {
 	set_page_private(page, order);
-	if (!system_pool_max_pages() || dmaheap_page_charged(page)) {
+	if (dmaheap_page_charged(page)) {
+		LIST_HEAD(one);
+
+		list_add(&page->lru, &one);
+		system_pages_release(p->attr, &one);
+		return;
+	}
+	atomic_long_sub(1L << order, &p->nr_lent);
+	if (!system_pool_max_pages()) {
 		LIST_HEAD(one);
 
 		list_add(&page->lru, &one);
@@ -273,6 +287,64 @@ void system_pool_put(struct system_pool *p, struct page *page,
 	p->nr_dirty += 1UL << order;
 	spin_unlock(&p->lock);
 	queue_work(system_unbound_wq, &p->work);
+}
+
+/**
+ * system_pool_room() - may a new block join the pool's circulation?
+ * @p: the pool
+ * @order: the block's order
+ *
+ * A block allocated without a memory cgroup charge can come back to the
+ * pool when its buffer is freed; a charged one cannot (only freeing the
+ * page releases the charge).  The heap takes a fresh block uncharged while
+ * the pool, the uncharged blocks out in live buffers and this block fit
+ * under the ceiling, so that the pool can fill whoever allocates; beyond
+ * that it charges the block to the allocating task's cgroup.
+ *
+ * Return: true if the block fits.
+ */
+bool system_pool_room(struct system_pool *p, unsigned int order)
+{
+	unsigned long in_pool;
+
+	spin_lock(&p->lock);
+	in_pool = system_pool_free_pages(p) + p->nr_dirty;
+	spin_unlock(&p->lock);
+	return in_pool + atomic_long_read(&p->nr_lent) + (1UL << order) <=
+	       system_pool_max_pages();
+}
+
+/**
+ * system_pool_lend() - count a fresh block that may come back to the pool
+ * @p: the pool
+ * @page: the block, just allocated
+ * @order: its order
+ *
+ * Blocks without a memory cgroup charge (taken so by system_pool_room(),
+ * or allocated by a task of the root cgroup) are counted until they come
+ * back through system_pool_put() or system_pool_unlend().
+ */
+void system_pool_lend(struct system_pool *p, struct page *page,
+		      unsigned int order)
+{
+	if (!dmaheap_page_charged(page))
+		atomic_long_add(1L << order, &p->nr_lent);
+}
+
+/**
+ * system_pool_unlend() - stop counting a block that will not come back
+ * @p: the pool
+ * @page: a block counted by system_pool_lend() or system_pool_get(), or
+ *	a charged one (not counted)
+ * @order: its order
+ *
+ * For blocks given back to the page allocator without system_pool_put().
+ */
+void system_pool_unlend(struct system_pool *p, struct page *page,
+			unsigned int order)
+{
+	if (!dmaheap_page_charged(page))
+		atomic_long_sub(1L << order, &p->nr_lent);
 }
 
 /**
@@ -406,6 +478,7 @@ int system_pool_init(struct system_pool *p, const char *name,
 	p->name = name;
 	p->attr = attr;
 	spin_lock_init(&p->lock);
+	atomic_long_set(&p->nr_lent, 0);
 	for (i = 0; i < SYSTEM_NR_ORDERS; i++) {
 		INIT_LIST_HEAD(&p->free[i]);
 		INIT_LIST_HEAD(&p->dirty[i]);
@@ -440,4 +513,5 @@ void system_pool_destroy(struct system_pool *p)
 	system_pool_take_free(p, ULONG_MAX, &out);
 	system_pages_release(p->attr, &out);
 	WARN_ON(p->nr_dirty);
+	WARN_ON(atomic_long_read(&p->nr_lent));
 }

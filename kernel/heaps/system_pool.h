@@ -6,6 +6,7 @@
 #ifndef _DMAHEAP_SYSTEM_POOL_H
 #define _DMAHEAP_SYSTEM_POOL_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/spinlock.h>
@@ -42,6 +43,11 @@ struct system_attr_ops {
  * @dirty:	Per order: blocks of released buffers, waiting to be zeroed
  *		(by the worker, or by an allocation that finds @free empty).
  * @nr_dirty:	Base pages on @dirty, and on their way off it.
+ * @nr_lent:	Base pages of uncharged blocks in live buffers: blocks from
+ *		the pool, and fresh ones taken without a memory cgroup
+ *		charge.  They come back to the pool when their buffer is
+ *		freed, so together with the pool they are what the pool
+ *		can hold at most (system_pool_room()).
  * @work:	The worker: zeroes @dirty into @free, or frees what does not
  *		fit under the ceiling.
  * @shrinker:	Gives pooled pages back under memory pressure.
@@ -56,6 +62,7 @@ struct system_pool {
 	unsigned long nr_free[SYSTEM_NR_ORDERS];
 	struct list_head dirty[SYSTEM_NR_ORDERS];
 	unsigned long nr_dirty;
+	atomic_long_t nr_lent;
 
 	struct work_struct work;
 	struct dmaheap_shrinker shrinker;
@@ -68,6 +75,11 @@ void system_pool_destroy(struct system_pool *p);
 struct page *system_pool_get(struct system_pool *p, unsigned int idx);
 void system_pool_put(struct system_pool *p, struct page *page,
 		     unsigned int order);
+bool system_pool_room(struct system_pool *p, unsigned int order);
+void system_pool_lend(struct system_pool *p, struct page *page,
+		      unsigned int order);
+void system_pool_unlend(struct system_pool *p, struct page *page,
+			unsigned int order);
 unsigned long system_pool_pages(struct system_pool *p);
 void system_pages_release(const struct system_attr_ops *attr,
 			  struct list_head *pages);

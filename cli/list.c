@@ -108,6 +108,7 @@ void cli_print_json(FILE *f, const struct heap_rows *r, const char *dev_dir)
 		json_u64(f, "total_allocs", in, DMAHEAP_KNOWN_TOTAL_ALLOCS, in->total_allocs);
 		json_u64(f, "failed_allocs", in, DMAHEAP_KNOWN_FAILED_ALLOCS, in->failed_allocs);
 		json_u64(f, "limit_bytes", in, DMAHEAP_KNOWN_LIMIT_BYTES, in->limit_bytes);
+		json_u64(f, "pool_bytes", in, DMAHEAP_KNOWN_POOL_BYTES, in->pool_bytes);
 		fputs(",\n      \"properties\": {", f);
 		for (p = 0; p < in->nprops; p++) {
 			fputs(p ? ", " : "", f);
@@ -193,13 +194,13 @@ static void print_table(const struct heap_rows *r, bool bytes)
 {
 	static const char *const head[] = {
 		"HEAP", "MEMORY", "LAYOUT", "BUFFERS", "IN USE", "PEAK", "CAP",
-		"PROPERTIES",
+		"POOLED", "PROPERTIES",
 	};
 	char b[5][32];
 	struct table t;
 	size_t i;
 
-	table_init(&t, ARRAY_SIZE(head), head, 0x78);
+	table_init(&t, ARRAY_SIZE(head), head, 0xf8);
 	for (i = 0; i < r->nrows; i++) {
 		const struct dmaheap_info *in = &r->infos[r->rows[i]];
 		char *props = props_cell(r, in);
@@ -215,6 +216,8 @@ static void print_table(const struct heap_rows *r, bool bytes)
 				    b[2], 32),
 			  size_cell(in, DMAHEAP_KNOWN_LIMIT_BYTES, in->limit_bytes, bytes,
 				    b[3], 32),
+			  size_cell(in, DMAHEAP_KNOWN_POOL_BYTES, in->pool_bytes, bytes,
+				    b[4], 32),
 			  props && *props ? props : "-");
 		free(props);
 	}

@@ -94,14 +94,14 @@ static void print_stats(const struct heap_rows *r, bool bytes,
 			const struct sample *prev, size_t nprev, double dt, bool rates)
 {
 	static const char *const head[] = {
-		"HEAP", "BUFFERS", "IN USE", "PEAK", "CAP", "USED", "ALLOCS",
-		"FAILED", "ALLOCS/S",
+		"HEAP", "BUFFERS", "IN USE", "PEAK", "CAP", "USED", "POOLED",
+		"ALLOCS", "FAILED", "ALLOCS/S",
 	};
-	char b[8][32];
+	char b[9][32];
 	struct table t;
 	size_t i;
 
-	table_init(&t, rates ? 9 : 8, head, 0x1fe);
+	table_init(&t, rates ? 10 : 9, head, 0x3fe);
 	for (i = 0; i < r->nrows; i++) {
 		const struct dmaheap_info *in = &r->infos[r->rows[i]];
 
@@ -111,9 +111,10 @@ static void print_stats(const struct heap_rows *r, bool bytes,
 			  cell_size(in, DMAHEAP_KNOWN_PEAK_BYTES, in->peak_bytes, bytes, b[2]),
 			  cell_size(in, DMAHEAP_KNOWN_LIMIT_BYTES, in->limit_bytes, bytes, b[3]),
 			  cell_used(in, b[4]),
-			  cell_num(in, DMAHEAP_KNOWN_TOTAL_ALLOCS, in->total_allocs, b[5]),
-			  cell_num(in, DMAHEAP_KNOWN_FAILED_ALLOCS, in->failed_allocs, b[6]),
-			  cell_rate(in, prev, nprev, dt, b[7]));
+			  cell_size(in, DMAHEAP_KNOWN_POOL_BYTES, in->pool_bytes, bytes, b[5]),
+			  cell_num(in, DMAHEAP_KNOWN_TOTAL_ALLOCS, in->total_allocs, b[6]),
+			  cell_num(in, DMAHEAP_KNOWN_FAILED_ALLOCS, in->failed_allocs, b[7]),
+			  cell_rate(in, prev, nprev, dt, b[8]));
 	}
 	table_print(&t, stdout);
 	table_free(&t);

@@ -23,6 +23,7 @@ static const struct stat_file {
 	{ "total_allocs", DMAHEAP_KNOWN_TOTAL_ALLOCS, offsetof(struct dmaheap_info, total_allocs) },
 	{ "failed_allocs", DMAHEAP_KNOWN_FAILED_ALLOCS, offsetof(struct dmaheap_info, failed_allocs) },
 	{ "limit_bytes", DMAHEAP_KNOWN_LIMIT_BYTES, offsetof(struct dmaheap_info, limit_bytes) },
+	{ "pool_bytes", DMAHEAP_KNOWN_POOL_BYTES, offsetof(struct dmaheap_info, pool_bytes) },
 };
 
 /* Files every device directory has; they say nothing about the heap. */

@@ -26,7 +26,7 @@ run 0 dmaheap list
 if [ -z "$heaps" ]; then
 	has "No DMA-BUF heaps in /dev/dma_heap"
 else
-	has "^HEAP  *MEMORY  *LAYOUT  *BUFFERS  *IN USE  *PEAK  *CAP  *PROPERTIES$"
+	has "^HEAP  *MEMORY  *LAYOUT  *BUFFERS  *IN USE  *PEAK  *CAP  *POOLED  *PROPERTIES$"
 	rows=0
 	for h in $heaps; do
 		a=$(alias_of "$h")
@@ -64,6 +64,9 @@ for h in $heaps; do
 		has '"statistics": true'
 		if [ "$(cat "$SYS/$h/uncached")" = 1 ]; then has '"uncached": true'; fi
 	fi
+	if [ -r "$SYS/$h/pool_bytes" ]; then
+		has "\"pool_bytes\": $(cat "$SYS/$h/pool_bytes")"
+	fi
 done
 end list_json
 
@@ -90,7 +93,7 @@ else
 
 	begin
 	run 0 dmaheap stat
-	has "^HEAP  *BUFFERS  *IN USE  *PEAK  *CAP  *USED  *ALLOCS  *FAILED$"
+	has "^HEAP  *BUFFERS  *IN USE  *PEAK  *CAP  *USED  *POOLED  *ALLOCS  *FAILED$"
 	for x in $heaps; do
 		if [ -n "$(alias_of "$x")" ]; then
 			grep -q "^$x " "$TMP/out" && bad "stat shows alias $x as a heap"

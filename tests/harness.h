@@ -67,6 +67,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -1006,10 +1007,8 @@ static inline long long th_meminfo_kb(const char *key)
 }
 
 /*
- * Memory heaps keep for reuse and give back on demand, in kB: the system
- * heaps' pools of zeroed pages (their pool_bytes; the contiguous heap's
- * pool_bytes is a fixed reservation and is left out) and the contiguous
- * heap's cache of released ranges (cache_bytes).
+ * Memory heaps keep for reuse and give back on demand, in kB: what their
+ * pools of zeroed memory hold (pool_bytes).
  */
 static inline long long th_pooled_kb(void)
 {
@@ -1021,19 +1020,9 @@ static inline long long th_pooled_kb(void)
 		return 0;
 	while ((de = readdir(dir))) {
 		char path[PATH_MAX];
-		uint64_t v = 0, contig = 1;
+		uint64_t v = 0;
 
-		if (de->d_name[0] == '.')
-			continue;
-		if (th_is_alias(de->d_name))
-			continue;
-		snprintf(path, sizeof(path), "/sys/class/dmaheap/%s/cache_bytes",
-			 de->d_name);
-		if (!th_read_u64_path(path, &v))
-			kb += v / 1024;
-		snprintf(path, sizeof(path), "/sys/class/dmaheap/%s/contiguous",
-			 de->d_name);
-		if (th_read_u64_path(path, &contig) || contig)
+		if (de->d_name[0] == '.' || th_is_alias(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/dmaheap/%s/pool_bytes",
 			 de->d_name);
@@ -1074,6 +1063,65 @@ static inline long long th_free_kb(void)
 	}
 	fclose(f);
 	return avail + pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Where run-tests put the modules and their load-order file. */
+static inline const char *th_moddir(void)
+{
+	const char *dir = getenv("DMAHEAP_MODDIR");
+
+	return dir ? dir : "/opt/dmaheap/modules";
+}
+
+/*
+ * The parameters module file @file (e.g. "dmaheap_system.ko") is loaded
+ * with, from the load-order file: "" if it has none or is not listed.
+ * Returns 0, or -errno if the file cannot be read.
+ */
+static inline int th_load_order_params(const char *file, char *params,
+				       size_t len)
+{
+	char path[PATH_MAX], line[512];
+	size_t flen = strlen(file);
+	FILE *f;
+
+	params[0] = '\0';
+	snprintf(path, sizeof(path), "%s/load-order", th_moddir());
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, file, flen) &&
+		    (line[flen] == ' ' || line[flen] == '\n')) {
+			snprintf(params, len, "%s",
+				 line + flen + strspn(line + flen, " "));
+			params[strcspn(params, "\n")] = '\0';
+			break;
+		}
+	fclose(f);
+	return 0;
+}
+
+/* Load module file @file with finit_module(2); 0, or -errno (-EEXIST). */
+static inline int th_load_module(const char *file, const char *params)
+{
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", th_moddir(), file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params, 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Unload module @name if nobody uses it; 0 or -errno. */
+static inline int th_unload_module(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
 }
 
 #define TH_POOL_PARAM	"/sys/module/dmaheap_system/parameters/pool_bytes_max"

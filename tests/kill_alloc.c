@@ -209,9 +209,9 @@ HEAP_TEST_TIMEOUT(alloc_killed_while_waiting, 180)
 	struct th_stats base, now;
 	char c;
 
-	/* The migrating heap has a pool (possibly of 0 bytes). */
-	if (th_sysfs_read(heap, "pool_bytes", &pool))
-		SKIP("%s does not migrate pages (no pool_bytes)", heap->name);
+	/* The migrating heap has a reserve (possibly of 0 bytes). */
+	if (th_sysfs_read(heap, "reserved_bytes", &pool))
+		SKIP("%s does not migrate pages (no reserved_bytes)", heap->name);
 	first_len = big_len(heap);
 	ASSERT_GT(first_len, second_len);
 	ASSERT_EQ(0, th_stats_read(heap, &base));

@@ -133,6 +133,7 @@ HEAP_TEST(info_tracks_allocations)
 	struct dmaheap_info before, during, after;
 	struct dmaheap_ctx *ctx;
 	struct th_stats sys;
+	uint64_t pool = 0;
 	int fd;
 
 	ASSERT_EQ(0, dmaheap_ctx_new(&ctx));
@@ -142,6 +143,9 @@ HEAP_TEST(info_tracks_allocations)
 		dmaheap_ctx_free(ctx);
 		SKIP("heap has no statistics in sysfs");
 	}
+	/* pool_bytes is known exactly where the heap keeps a pool. */
+	if (!th_sysfs_read(heap, "pool_bytes", &pool))
+		stats |= DMAHEAP_KNOWN_POOL_BYTES;
 	EXPECT_EQ(DMAHEAP_KNOWN_SYSFS | stats, before.known);
 	EXPECT_EQ(0, strcmp(before.name, heap->name));
 	/* What the library read is what sysfs says. */
@@ -174,7 +178,7 @@ HEAP_TEST(info_lists_extra_files)
 {
 	static const char *const standard[] = {
 		"buffers", "bytes", "peak_bytes", "total_allocs", "failed_allocs",
-		"limit_bytes", "uncached", "contiguous", "dev", "uevent",
+		"limit_bytes", "uncached", "contiguous", "pool_bytes", "dev", "uevent",
 	};
 	struct dmaheap_ctx *ctx;
 	struct dmaheap_info info;

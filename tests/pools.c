@@ -290,46 +290,17 @@ TEST_TIMEOUT(pool_pressure, 300)
 	set_ceiling(saved, NULL, 0);
 }
 
-/* The load-order parameters of @file ("" if none); 0 or -errno. */
-static int load_order_params(const char *file, char *params, size_t len)
-{
-	const char *dir = getenv("DMAHEAP_MODDIR");
-	char path[PATH_MAX], line[512];
-	FILE *f;
-
-	params[0] = '\0';
-	snprintf(path, sizeof(path), "%s/load-order", dir ? dir : "");
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *w = strtok(line, " \t\n");
-
-		if (w && !strcmp(w, file)) {
-			char *rest = strtok(NULL, "\n");
-
-			snprintf(params, len, "%s", rest ? rest : "");
-			break;
-		}
-	}
-	fclose(f);
-	return 0;
-}
-
 TEST_TIMEOUT(pool_unload_gives_back, 180)
 {
-	char params[256], path[PATH_MAX], saved[32] = "";
-	const char *dir = getenv("DMAHEAP_MODDIR");
+	char params[256], saved[32] = "";
 	long long before, after;
 	struct th_heap h;
-	int fds[32], n = 0, fd, ret;
+	int fds[32], n = 0, fd;
 	double end;
 
 	th_heap_init(&h, "system");
 	if (!pooled_heap(&h))
 		SKIP("no pooled system heap of ours");
-	if (!dir)
-		SKIP("no $DMAHEAP_MODDIR");
 	set_ceiling("0", saved, sizeof(saved));
 	/* Pages before: the pools are empty now. */
 	before = th_free_kb();
@@ -340,7 +311,7 @@ TEST_TIMEOUT(pool_unload_gives_back, 180)
 		close(fds[--n]);
 	EXPECT_GT(pool_settled(&h), 64 * TH_MiB);
 
-	ASSERT_EQ(0, syscall(SYS_delete_module, SYSTEM_MODULE, O_NONBLOCK));
+	ASSERT_EQ(0, th_unload_module(SYSTEM_MODULE));
 	end = th_now() + 5;
 	do {
 		after = th_free_kb();
@@ -352,14 +323,9 @@ TEST_TIMEOUT(pool_unload_gives_back, 180)
 	       before, after);
 	EXPECT_GE(after, before - 2048);
 
-	ASSERT_EQ(0, load_order_params(SYSTEM_MODULE ".ko", params,
-				       sizeof(params)));
-	snprintf(path, sizeof(path), "%s/" SYSTEM_MODULE ".ko", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_GE(fd, 0);
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, th_load_order_params(SYSTEM_MODULE ".ko", params,
+					  sizeof(params)));
+	ASSERT_EQ(0, th_load_module(SYSTEM_MODULE ".ko", params));
 	/* The reloaded module starts with its default ceiling. */
 	(void)saved;
 }

@@ -51,7 +51,8 @@ if mknod "$DEV/system" c 1 3 2>/dev/null && mknod "$DEV/system-uncached" c 1 3 &
 	nodes=yes
 fi
 for kv in buffers=2 bytes=2097152 peak_bytes=8388608 total_allocs=40 \
-	failed_allocs=1 limit_bytes=268435456 uncached=0 contiguous=0 pool_pages=128; do
+	failed_allocs=1 limit_bytes=268435456 uncached=0 contiguous=0 pool_pages=128 \
+	pool_bytes=4194304; do
 	echo "${kv#*=}" > "$SYS/system/${kv%%=*}"
 done
 for kv in buffers=0 bytes=0 peak_bytes=0 total_allocs=0 failed_allocs=0 \
@@ -140,16 +141,17 @@ if [ $nodes = no ]; then
 else
 	begin
 	run 0 "$D" list
-	has "^HEAP  *MEMORY  *LAYOUT  *BUFFERS  *IN USE  *PEAK  *CAP  *PROPERTIES$" "$TMP/out"
-	has "^linux,cma  *-  *-  *-  *-  *-  *-  *-$" "$TMP/out"
-	has "^system  *cached  *scattered  *2  *2 MiB  *8 MiB  *256 MiB  *pool_pages=128$" "$TMP/out"
-	has "^system-uncached  *uncached  *scattered  *0  *0  *0  *256 MiB  *-$" "$TMP/out"
+	has "^HEAP  *MEMORY  *LAYOUT  *BUFFERS  *IN USE  *PEAK  *CAP  *POOLED  *PROPERTIES$" "$TMP/out"
+	has "^linux,cma  *-  *-  *-  *-  *-  *-  *-  *-$" "$TMP/out"
+	has "^system  *cached  *scattered  *2  *2 MiB  *8 MiB  *256 MiB  *4 MiB  *pool_pages=128$" "$TMP/out"
+	has "^system-uncached  *uncached  *scattered  *0  *0  *0  *256 MiB  *-  *-$" "$TMP/out"
 	run 0 "$D" list --bytes system
-	has "^system  *cached  *scattered  *2  *2097152  *8388608  *268435456" "$TMP/out"
+	has "^system  *cached  *scattered  *2  *2097152  *8388608  *268435456  *4194304" "$TMP/out"
 	[ "$(wc -l < "$TMP/out")" -eq 2 ] || bad "list system printed more than one heap"
 	run 0 "$D" list --json
 	has '"name": "linux,cma"' "$TMP/out"
 	has '"limit_bytes": 268435456' "$TMP/out"
+	has '"pool_bytes": 4194304' "$TMP/out"
 	has '"properties": {"pool_pages": "128"}' "$TMP/out"
 	has '"statistics": false' "$TMP/out"
 	if command -v python3 >/dev/null; then
@@ -162,8 +164,8 @@ else
 
 	begin
 	run 0 "$D" stat
-	has "^HEAP  *BUFFERS  *IN USE  *PEAK  *CAP  *USED  *ALLOCS  *FAILED$" "$TMP/out"
-	has "^system  *2  *2 MiB  *8 MiB  *256 MiB  *0.8%  *40  *1$" "$TMP/out"
+	has "^HEAP  *BUFFERS  *IN USE  *PEAK  *CAP  *USED  *POOLED  *ALLOCS  *FAILED$" "$TMP/out"
+	has "^system  *2  *2 MiB  *8 MiB  *256 MiB  *0.8%  *4 MiB  *40  *1$" "$TMP/out"
 	run 0 "$D" stat --count 3 --interval 0.05 system
 	[ "$(grep -c '^dmaheap stat ' "$TMP/out")" -eq 3 ] || bad "stat --count 3 did not refresh 3 times"
 	has "ALLOCS/S$" "$TMP/out"
@@ -219,7 +221,7 @@ else
 	echo gone > "$ASYS/orphan/heap"
 	A="env DMAHEAP_DEV_DIR=$ADEV DMAHEAP_SYSFS_DIR=$ASYS $D"
 	run 0 $A list
-	has "^contig  *cached  *contiguous  *1  *4 MiB  *4 MiB  *256 MiB  *aliases=cma-alias, largest_free=1024$" "$TMP/out"
+	has "^contig  *cached  *contiguous  *1  *4 MiB  *4 MiB  *256 MiB  *-  *aliases=cma-alias, largest_free=1024$" "$TMP/out"
 	has "^orphan  .* alias of gone$" "$TMP/out"
 	grep -q "^cma-alias " "$TMP/out" && bad "the alias has a row of its own"
 	[ "$(wc -l < "$TMP/out")" -eq 3 ] || bad "list printed $(wc -l < "$TMP/out") lines, not 3"

@@ -12,8 +12,9 @@
  * Ranges are matched by size alone: a range was aligned for its size when
  * it was first taken, so it suits any request of that size.
  *
- * The cache holds at most cache_bytes_max bytes (default 1/16 of RAM; 0
- * turns it off); the rest goes back at once, unzeroed.  Cached ranges count
+ * The cache (the heap's pool: pool_bytes in sysfs) holds at most
+ * pool_bytes_max bytes (default 1/16 of RAM; 0 turns it off); the rest goes
+ * back at once, unzeroed.  Cached ranges count
  * as reclaimable memory (MemAvailable), and a shrinker gives them back
  * under memory pressure.
  */
@@ -312,8 +313,8 @@ static const struct kernel_param_ops cache_bytes_max_ops = {
 	.set = cache_bytes_max_set,
 	.get = cache_bytes_max_get,
 };
-module_param_cb(cache_bytes_max, &cache_bytes_max_ops, NULL, 0644);
-MODULE_PARM_DESC(cache_bytes_max,
+module_param_cb(pool_bytes_max, &cache_bytes_max_ops, NULL, 0644);
+MODULE_PARM_DESC(pool_bytes_max,
 		 "Most bytes of released ranges kept zeroed for reuse (K/M/G suffixes; default 1/16 of RAM; 0: none)");
 
 /**

@@ -13,8 +13,8 @@
  *     block that holds it and gives it back in one piece: splitting off
  *     the tail would feed single pages to the per-CPU free lists on every
  *     allocation and free.
- *  2. The pool, if pool=SIZE reserved one at load: a range taken once and
- *     carved up with a bitmap (struct dmaheap_range), so that SIZE bytes
+ *  2. The reserve, if reserve=SIZE (or its old name pool=) asked for one:
+ *     a range taken once at load and carved up with a bitmap (struct dmaheap_range), so that SIZE bytes
  *     stay available however fragmented memory becomes.
  *  3. Migration, CMA's idea without a boot-time reservation: find a run of
  *     pageblocks that hold only free and movable pages (contig_scan.c), and
@@ -22,9 +22,9 @@
  *     range over.  The 6.1 kernel isolates whole pageblocks, so a candidate
  *     range is judged pageblock by pageblock.
  *
- * Released ranges (but the pool's) go to a cache (contig_cache.c) that
- * zeroes them in the background for the next request of the same size,
- * which then needs neither migration nor zeroing.
+ * Released ranges (but the reserve's) go to the heap's pool of zeroed
+ * ranges (contig_cache.c), which zeroes them in the background for the next
+ * request of the same size, which then needs neither migration nor zeroing.
  *
  * The buffer lifecycle (zeroing, sg_table, export, release) is the shared
  * contiguous-buffer helper's (dmaheap/contig.h); this file only takes and
@@ -32,12 +32,13 @@
  *
  * largest_alloc in sysfs (root only: each read walks the memory map)
  * reports the largest request expected to succeed now: the larger of the
- * pool's largest aligned free span and the longest run of movable
+ * reserve's largest aligned free span and the longest run of movable
  * pageblocks (bounded by the memory the kernel considers available).  It is
  * a snapshot and leaves out the page allocator's own free blocks, so it
  * errs on the small side.  The heap's cap in limit_bytes applies on top of
- * it.  pool_bytes, pool_free_bytes and pool_largest_free describe the pool
- * (all 0 without one).
+ * it.  reserved_bytes, reserved_free_bytes and reserved_largest_free
+ * describe the reserve (all 0 without one); pool_bytes is what the pool of
+ * zeroed ranges holds.
  *
  * Names: the heap describes its memory (system RAM) and the property it
  * guarantees, as upstream's naming rules ask: "system-contiguous".  Clients
@@ -78,10 +79,12 @@ module_param(aliases, charp, 0444);
 MODULE_PARM_DESC(aliases,
 		 "Further names for the same heap, separated by ':' (e.g. linux,cma:reserved)");
 
-static char *pool;
-module_param(pool, charp, 0444);
-MODULE_PARM_DESC(pool,
+static char *reserve_size;
+module_param_named(reserve, reserve_size, charp, 0444);
+MODULE_PARM_DESC(reserve,
 		 "Bytes to reserve at load and keep for this heap (K/M/G suffixes; default none)");
+module_param_named(pool, reserve_size, charp, 0444);
+MODULE_PARM_DESC(pool, "Old name of reserve=");
 
 static unsigned int align_max = 8;
 module_param(align_max, uint, 0444);
@@ -91,7 +94,7 @@ MODULE_PARM_DESC(align_max,
 /* Where a buffer's frames came from, and so how they go back. */
 enum contig_source {
 	CONTIG_BUDDY,
-	CONTIG_POOL,
+	CONTIG_RESERVE,
 	CONTIG_MIGRATED,
 };
 
@@ -99,8 +102,8 @@ enum contig_source {
  * struct contig_heap - the heap's state
  * @contig:	What the shared contiguous-buffer helper needs; the heap's
  *		private data.
- * @pool:	The reserved pool, if @pool_npages.
- * @pool_npages: Size of the pool in pages, 0 without one.
+ * @reserve:	The range reserved at load, if @reserve_npages.
+ * @reserve_npages: Size of the reserved range in pages, 0 without one.
  * @migrate_lock: Serialises migration, so that two requests never isolate
  *		the same pageblocks and fail each other.  Protects no data.
  * @cache:	Released ranges, zeroed in the background for reuse.
@@ -108,8 +111,8 @@ enum contig_source {
  */
 struct contig_heap {
 	struct dmaheap_contig contig;
-	struct dmaheap_range pool;
-	unsigned long pool_npages;
+	struct dmaheap_range reserve;
+	unsigned long reserve_npages;
 	struct mutex migrate_lock;
 	struct contig_cache cache;
 	struct dmaheap *heap;
@@ -245,10 +248,10 @@ static long contig_take(struct dmaheap_contig *c, unsigned long npages,
 		*zeroed = true;
 		return pfn;
 	}
-	if (contig.pool_npages) {
-		pfn = dmaheap_range_alloc(&contig.pool, npages);
+	if (contig.reserve_npages) {
+		pfn = dmaheap_range_alloc(&contig.reserve, npages);
 		if (pfn >= 0) {
-			*cookie = CONTIG_POOL;
+			*cookie = CONTIG_RESERVE;
 			return pfn;
 		}
 	}
@@ -313,8 +316,8 @@ static void contig_release(unsigned long pfn, unsigned long npages,
 	case CONTIG_BUDDY:
 		__free_pages(pfn_to_page(pfn), get_order(npages << PAGE_SHIFT));
 		break;
-	case CONTIG_POOL:
-		dmaheap_range_free(&contig.pool, pfn, npages);
+	case CONTIG_RESERVE:
+		dmaheap_range_free(&contig.reserve, pfn, npages);
 		break;
 	case CONTIG_MIGRATED:
 		contig_free_frames(pfn, npages);
@@ -322,11 +325,11 @@ static void contig_release(unsigned long pfn, unsigned long npages,
 	}
 }
 
-/* Pool frames go straight back to the pool; others to the cache first. */
+/* Reserved frames go straight back to the reserve; others to the pool first. */
 static void contig_give(struct dmaheap_contig *c, unsigned long pfn,
 			unsigned long npages, unsigned long cookie)
 {
-	if (cookie == CONTIG_POOL ||
+	if (cookie == CONTIG_RESERVE ||
 	    !contig_cache_put(&contig.cache, pfn, npages, cookie))
 		contig_release(pfn, npages, cookie);
 }
@@ -340,7 +343,7 @@ static const struct dmaheap_ops contig_heap_ops = {
 	.allocate = dmaheap_contig_allocate,
 };
 
-/* sysfs: /sys/class/dmaheap/<name>/{largest_alloc,pool_*} ----------------- */
+/* sysfs: /sys/class/dmaheap/<name>/{largest_alloc,pool_bytes,reserved_*} ---- */
 
 /*
  * Root only: every read walks the memory map of all of RAM, which is no
@@ -352,32 +355,32 @@ static ssize_t largest_alloc_show(struct device *dev,
 	struct dmaheap_range_usage u = { 0 };
 	unsigned long pages;
 
-	if (contig.pool_npages)
-		dmaheap_range_usage(&contig.pool, &u);
+	if (contig.reserve_npages)
+		dmaheap_range_usage(&contig.reserve, &u);
 	pages = max(u.largest_alloc, contig_migrate_largest());
 	return sysfs_emit(buf, "%llu\n", (u64)pages << PAGE_SHIFT);
 }
 static DEVICE_ATTR_ADMIN_RO(largest_alloc);
 
-/* Released ranges the cache holds, zeroed or waiting to be. */
-static ssize_t cache_bytes_show(struct device *dev,
-				struct device_attribute *attr, char *buf)
+/* Released ranges the pool holds, zeroed or waiting to be. */
+static ssize_t pool_bytes_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%llu\n",
 			  (u64)contig_cache_pages(&contig.cache) << PAGE_SHIFT);
 }
-static DEVICE_ATTR_RO(cache_bytes);
+static DEVICE_ATTR_RO(pool_bytes);
 
-DMAHEAP_CONTIG_USAGE_ATTR(pool_bytes, DMAHEAP_CONTIG_SIZE);
-DMAHEAP_CONTIG_USAGE_ATTR(pool_free_bytes, DMAHEAP_CONTIG_FREE);
-DMAHEAP_CONTIG_USAGE_ATTR(pool_largest_free, DMAHEAP_CONTIG_LARGEST_FREE);
+DMAHEAP_CONTIG_USAGE_ATTR(reserved_bytes, DMAHEAP_CONTIG_SIZE);
+DMAHEAP_CONTIG_USAGE_ATTR(reserved_free_bytes, DMAHEAP_CONTIG_FREE);
+DMAHEAP_CONTIG_USAGE_ATTR(reserved_largest_free, DMAHEAP_CONTIG_LARGEST_FREE);
 
 static struct attribute *contig_heap_attrs[] = {
 	&dev_attr_largest_alloc.attr,
-	&dev_attr_cache_bytes.attr,
 	&dev_attr_pool_bytes.attr,
-	&dev_attr_pool_free_bytes.attr,
-	&dev_attr_pool_largest_free.attr,
+	&dev_attr_reserved_bytes.attr,
+	&dev_attr_reserved_free_bytes.attr,
+	&dev_attr_reserved_largest_free.attr,
 	NULL,
 };
 
@@ -392,53 +395,53 @@ static const struct attribute_group *contig_heap_groups[] = {
 
 /* Setup -------------------------------------------------------------------- */
 
-static int contig_pool_create(void)
+static int contig_reserve_create(void)
 {
 	u64 bytes;
 	long pfn;
 	int ret;
 
-	if (dmaheap_parse_bytes(pool, NULL, 0, &bytes)) {
-		pr_err("bad pool size '%s'\n", pool);
+	if (dmaheap_parse_bytes(reserve_size, NULL, 0, &bytes)) {
+		pr_err("bad reserve size '%s'\n", reserve_size);
 		return -EINVAL;
 	}
 	if (!bytes)
 		return 0;
 	/* Not DIV_ROUND_UP_ULL(): it wraps to 0 pages within a page of 2^64. */
-	contig.pool_npages = (bytes >> PAGE_SHIFT) + !!offset_in_page(bytes);
+	contig.reserve_npages = (bytes >> PAGE_SHIFT) + !!offset_in_page(bytes);
 
-	pfn = contig_migrate_alloc(contig.pool_npages);
+	pfn = contig_migrate_alloc(contig.reserve_npages);
 	if (pfn < 0) {
-		pr_err("cannot reserve a pool of %llu bytes: %ld\n", bytes, pfn);
+		pr_err("cannot reserve %llu bytes: %ld\n", bytes, pfn);
 		ret = pfn;
-		goto no_pool;
+		goto no_reserve;
 	}
-	ret = dmaheap_range_init(&contig.pool, pfn, contig.pool_npages,
+	ret = dmaheap_range_init(&contig.reserve, pfn, contig.reserve_npages,
 				 align_max);
 	if (ret)
 		goto free_range;
-	contig.contig.range = &contig.pool;
-	pr_info("pool of %lu KiB at pfn %#lx\n",
-		contig.pool_npages << (PAGE_SHIFT - 10), pfn);
+	contig.contig.range = &contig.reserve;
+	pr_info("reserved %lu KiB at pfn %#lx\n",
+		contig.reserve_npages << (PAGE_SHIFT - 10), pfn);
 	return 0;
 
 free_range:
-	contig_free_frames(pfn, contig.pool_npages);
-no_pool:
-	contig.pool_npages = 0;
+	contig_free_frames(pfn, contig.reserve_npages);
+no_reserve:
+	contig.reserve_npages = 0;
 	return ret;
 }
 
-static void contig_pool_destroy(void)
+static void contig_reserve_destroy(void)
 {
-	unsigned long pfn = contig.pool.base_pfn;
+	unsigned long pfn = contig.reserve.base_pfn;
 
-	if (!contig.pool_npages)
+	if (!contig.reserve_npages)
 		return;
 	contig.contig.range = NULL;
-	dmaheap_range_destroy(&contig.pool);
-	contig_free_frames(pfn, contig.pool_npages);
-	contig.pool_npages = 0;
+	dmaheap_range_destroy(&contig.reserve);
+	contig_free_frames(pfn, contig.reserve_npages);
+	contig.reserve_npages = 0;
 }
 
 /**
@@ -501,14 +504,14 @@ static int __init contig_heap_init(void)
 	}
 	mutex_init(&contig.migrate_lock);
 	contig.contig.ops = &contig_ops;
-	if (pool) {
-		ret = contig_pool_create();
+	if (reserve_size) {
+		ret = contig_reserve_create();
 		if (ret)
 			goto destroy_lock;
 	}
 	ret = contig_cache_init(&contig.cache, name, contig_release);
 	if (ret)
-		goto destroy_pool;
+		goto destroy_reserve;
 	ret = contig_register();
 	if (ret)
 		goto destroy_cache;
@@ -516,8 +519,8 @@ static int __init contig_heap_init(void)
 
 destroy_cache:
 	contig_cache_destroy(&contig.cache);
-destroy_pool:
-	contig_pool_destroy();
+destroy_reserve:
+	contig_reserve_destroy();
 destroy_lock:
 	mutex_destroy(&contig.migrate_lock);
 	return ret;
@@ -527,7 +530,7 @@ static void __exit contig_heap_exit(void)
 {
 	dmaheap_unregister(contig.heap);
 	contig_cache_destroy(&contig.cache);
-	contig_pool_destroy();
+	contig_reserve_destroy();
 	mutex_destroy(&contig.migrate_lock);
 }
 

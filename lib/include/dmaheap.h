@@ -106,6 +106,7 @@ int dmaheap_open_first(struct dmaheap_ctx *ctx, const char *const *names,
 #define DMAHEAP_KNOWN_LIMIT_BYTES	(1U << 6)
 #define DMAHEAP_KNOWN_UNCACHED		(1U << 7)
 #define DMAHEAP_KNOWN_CONTIGUOUS	(1U << 8)
+#define DMAHEAP_KNOWN_POOL_BYTES	(1U << 9) /* since 1.1 */
 
 /* A heap-specific sysfs file, as text (trailing newline removed). */
 struct dmaheap_prop {
@@ -131,7 +132,12 @@ struct dmaheap_info {
 	int contiguous;			/* buffers are physically contiguous */
 	size_t nprops;			/* entries in @props */
 	struct dmaheap_prop *props;	/* heap-specific sysfs files */
-	uint64_t reserved[8];		/* zero; room for later fields */
+	/*
+	 * Since 1.1: memory the heap keeps zeroed for reuse, counted in no
+	 * heap's @bytes (heaps with a pool only).
+	 */
+	uint64_t pool_bytes;
+	uint64_t reserved[7];		/* zero; room for later fields */
 };
 
 /*

@@ -172,6 +172,7 @@ static int setup(void)
 	    write_file(dir, "dev", "1:3\n") ||
 	    write_file(dir, "uevent", "MAJOR=1\nMINOR=3\nDEVNAME=dma_heap/system\n") ||
 	    write_file(dir, "pool_pages", "12\n") ||
+	    write_file(dir, "pool_bytes", "49152\n") ||
 	    write_file(dir, "largest_free", "4096\n"))
 		return -1;
 	snprintf(dir, sizeof(dir), "%s/system/power", sys_dir);
@@ -624,7 +625,7 @@ static void info_reads_sysfs(struct tap_case *t)
 		DMAHEAP_KNOWN_BYTES | DMAHEAP_KNOWN_PEAK_BYTES |
 		DMAHEAP_KNOWN_TOTAL_ALLOCS | DMAHEAP_KNOWN_FAILED_ALLOCS |
 		DMAHEAP_KNOWN_LIMIT_BYTES | DMAHEAP_KNOWN_UNCACHED |
-		DMAHEAP_KNOWN_CONTIGUOUS;
+		DMAHEAP_KNOWN_CONTIGUOUS | DMAHEAP_KNOWN_POOL_BYTES;
 
 	NEED_NODES(t);
 	ctx = fake_ctx(t);
@@ -640,6 +641,7 @@ static void info_reads_sysfs(struct tap_case *t)
 	EXPECT_EQ(t, info.limit_bytes, 1073741824);
 	EXPECT_EQ(t, info.uncached, 0);
 	EXPECT_EQ(t, info.contiguous, 0);
+	EXPECT_EQ(t, info.pool_bytes, 49152);
 	/* Only the heap's own files, sorted; not dev, uevent, links or dirs. */
 	ASSERT_EQ(t, info.nprops, 2);
 	EXPECT(t, !strcmp(info.props[0].key, "largest_free"));

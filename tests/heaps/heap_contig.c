@@ -3,7 +3,7 @@
  * heap_contig: the physically contiguous heap built without CMA.
  *
  * Buffers of every size are one physical segment (dmaheap_inspect),
- * aligned to their order up to the module's align_max; the optional pool
+ * aligned to their order up to the module's align_max; the optional reserve
  * serves requests and accounts for them; once it is used up, migration
  * takes over; the largest size the heap reports in largest_alloc can be
  * allocated, also while other processes hold much of memory in movable
@@ -14,7 +14,7 @@
 #include "heap_util.h"
 
 #define MODULE_NAME	"dmaheap_contig"
-#define CACHE_PARAM	"/sys/module/" MODULE_NAME "/parameters/cache_bytes_max"
+#define CONTIG_POOL_PARAM	"/sys/module/" MODULE_NAME "/parameters/pool_bytes_max"
 #define MAX_NODES	8
 
 /* The heap: the node of the module's name= parameter. */
@@ -161,70 +161,70 @@ TEST_TIMEOUT(alloc_many_small, 120)
 	close(ifd);
 }
 
-/* With a pool: requests beyond one pageblock come out of it. */
-TEST(pool_serves_and_accounts)
+/* With a reserve: requests beyond one pageblock come out of it. */
+TEST(reserve_serves_and_accounts)
 {
-	uint64_t pool = 0, free0 = 0, free1 = 0, free2 = 0, len = 4 * TH_MiB;
+	uint64_t reserve = 0, free0 = 0, free1 = 0, free2 = 0, len = 4 * TH_MiB;
 	struct th_heap h;
 	int ifd, fd;
 
 	contig_heap(&h);
-	ASSERT_EQ(0, th_sysfs_read(&h, "pool_bytes", &pool));
-	if (!pool)
-		SKIP("no pool (load %s with pool=SIZE)", MODULE_NAME);
-	ASSERT_EQ(0, th_sysfs_read(&h, "pool_free_bytes", &free0));
+	ASSERT_EQ(0, th_sysfs_read(&h, "reserved_bytes", &reserve));
+	if (!reserve)
+		SKIP("no reserve (load %s with reserve=SIZE)", MODULE_NAME);
+	ASSERT_EQ(0, th_sysfs_read(&h, "reserved_free_bytes", &free0));
 	if (free0 < len)
-		SKIP("pool has only %llu bytes free",
+		SKIP("reserve has only %llu bytes free",
 		     (unsigned long long)free0);
 	ifd = hu_inspect_open();
 	fd = alloc_checked(ifd, &h, len, contig_align_max(), NULL);
-	ASSERT_EQ(0, th_sysfs_read(&h, "pool_free_bytes", &free1));
+	ASSERT_EQ(0, th_sysfs_read(&h, "reserved_free_bytes", &free1));
 	EXPECT_EQ(free0 - len, free1);
 	close(fd);
-	ASSERT_EQ(0, th_sysfs_read(&h, "pool_free_bytes", &free2));
+	ASSERT_EQ(0, th_sysfs_read(&h, "reserved_free_bytes", &free2));
 	EXPECT_EQ(free0, free2);
 	close(ifd);
 }
 
-/* A used-up pool is no dead end: migration serves the next request. */
-TEST_TIMEOUT(pool_exhausted_falls_back, 120)
+/* A used-up reserve is no dead end: migration serves the next request. */
+TEST_TIMEOUT(reserve_exhausted_falls_back, 120)
 {
-	uint64_t pool = 0, left = 0, largest = 0, len = 4 * TH_MiB;
+	uint64_t reserve = 0, left = 0, largest = 0, len = 4 * TH_MiB;
 	static int fds[64];
 	struct th_heap h;
 	unsigned int align_max;
 	int ifd, n = 0, fd, i;
 
 	contig_heap(&h);
-	ASSERT_EQ(0, th_sysfs_read(&h, "pool_bytes", &pool));
-	if (!pool)
-		SKIP("no pool (load %s with pool=SIZE)", MODULE_NAME);
-	/* Small requests go to the page allocator first, not the pool. */
-	if (pool < len)
-		SKIP("pool of %llu KiB is too small for this test",
-		     (unsigned long long)(pool >> 10));
-	ASSERT_EQ(0, th_sysfs_read(&h, "pool_free_bytes", &left));
-	if (left != pool)
-		SKIP("pool in use");
+	ASSERT_EQ(0, th_sysfs_read(&h, "reserved_bytes", &reserve));
+	if (!reserve)
+		SKIP("no reserve (load %s with reserve=SIZE)", MODULE_NAME);
+	/* Small requests go to the page allocator first, not the reserve. */
+	if (reserve < len)
+		SKIP("reserve of %llu KiB is too small for this test",
+		     (unsigned long long)(reserve >> 10));
+	ASSERT_EQ(0, th_sysfs_read(&h, "reserved_free_bytes", &left));
+	if (left != reserve)
+		SKIP("reserve in use");
 	ifd = hu_inspect_open();
 	align_max = contig_align_max();
-	/* Take the pool's spans, largest first, until nothing is left. */
+	/* Take the reserve's spans, largest first, until nothing is left. */
 	for (;;) {
-		ASSERT_EQ(0, th_sysfs_read(&h, "pool_largest_free", &largest));
+		ASSERT_EQ(0, th_sysfs_read(&h, "reserved_largest_free", &largest));
 		if (!largest || n == 64)
 			break;
 		fds[n++] = alloc_checked(ifd, &h, largest, align_max, NULL);
 	}
-	ASSERT_EQ(0, th_sysfs_read(&h, "pool_free_bytes", &left));
+	ASSERT_EQ(0, th_sysfs_read(&h, "reserved_free_bytes", &left));
 	ASSERT_EQ(0, left);
 	fd = alloc_checked(ifd, &h, len, align_max, NULL);
-	ASSERT_EQ(0, th_sysfs_read(&h, "pool_free_bytes", &left));
+	ASSERT_EQ(0, th_sysfs_read(&h, "reserved_free_bytes", &left));
 	EXPECT_EQ(0, left);
 	close(fd);
 	for (i = 0; i < n; i++)
 		close(fds[i]);
-	ASSERT_EQ(0, th_sysfs_read(&h, "pool_free_bytes", &left));
-	EXPECT_EQ(pool, left);
+	ASSERT_EQ(0, th_sysfs_read(&h, "reserved_free_bytes", &left));
+	EXPECT_EQ(reserve, left);
 	close(ifd);
 }
 
@@ -393,23 +393,23 @@ TEST(alloc_beyond_memory_enomem)
 TEST(alias_nodes_share_heap)
 {
 	char path[PATH_MAX], aliases[256] = "", *save = NULL, *name;
-	uint64_t pool = 0, free0 = 0, free1 = 0, limit = 0;
+	uint64_t reserve = 0, free0 = 0, free1 = 0, limit = 0;
 	char saved[32] = "";
 	struct th_stats base, now;
 	struct th_heap h;
 	int ifd, n = 0;
 
 	contig_heap(&h);
-	/* Buffers from the pool, not from the cache of released ranges. */
-	ASSERT_EQ(0, th_read_file(CACHE_PARAM, saved, sizeof(saved)));
-	ASSERT_EQ(0, th_write_file(CACHE_PARAM, "0"));
+	/* Buffers from the reserve, not from the pool of released ranges. */
+	ASSERT_EQ(0, th_read_file(CONTIG_POOL_PARAM, saved, sizeof(saved)));
+	ASSERT_EQ(0, th_write_file(CONTIG_POOL_PARAM, "0"));
 	snprintf(path, sizeof(path), "/sys/module/%s/parameters/aliases",
 		 MODULE_NAME);
 	if (th_read_file(path, aliases, sizeof(aliases)) ||
 	    !strcmp(aliases, "(null)\n") || aliases[0] == '\n')
 		SKIP("no aliases= given to %s", MODULE_NAME);
 	ifd = hu_inspect_open();
-	ASSERT_EQ(0, th_sysfs_read(&h, "pool_bytes", &pool));
+	ASSERT_EQ(0, th_sysfs_read(&h, "reserved_bytes", &reserve));
 	ASSERT_EQ(0, th_sysfs_read(&h, "limit_bytes", &limit));
 	for (name = strtok_r(aliases, ":\n", &save); name;
 	     name = strtok_r(NULL, ":\n", &save)) {
@@ -436,9 +436,9 @@ TEST(alias_nodes_share_heap)
 		snprintf(num, sizeof(num), "%" PRIu64, limit);
 		ASSERT_EQ(0, th_sysfs_write(&h, "limit_bytes", num));
 
-		/* A pool shows the alias's buffers on the heap's side too. */
-		if (pool)
-			ASSERT_EQ(0, th_sysfs_read(&h, "pool_free_bytes",
+		/* A reserve shows the alias's buffers on the heap's side too. */
+		if (reserve)
+			ASSERT_EQ(0, th_sysfs_read(&h, "reserved_free_bytes",
 						   &free0));
 		ASSERT_EQ(0, th_stats_read(&h, &base));
 		fd = alloc_checked(ifd, &a, 4 * TH_MiB, contig_align_max(),
@@ -450,8 +450,8 @@ TEST(alias_nodes_share_heap)
 		EXPECT_EQ(base.total_allocs + 1, now.total_allocs);
 		ASSERT_EQ(0, th_stats_read(&a, &base));
 		EXPECT_EQ(now.bytes, base.bytes);
-		if (pool && free0 >= 4 * TH_MiB) {
-			ASSERT_EQ(0, th_sysfs_read(&h, "pool_free_bytes",
+		if (reserve && free0 >= 4 * TH_MiB) {
+			ASSERT_EQ(0, th_sysfs_read(&h, "reserved_free_bytes",
 						   &free1));
 			EXPECT_EQ(free0 - 4 * TH_MiB, free1);
 		}
@@ -460,7 +460,7 @@ TEST(alias_nodes_share_heap)
 	}
 	ASSERT_GT(n, 0);
 	close(ifd);
-	EXPECT_EQ(0, th_write_file(CACHE_PARAM, saved));
+	EXPECT_EQ(0, th_write_file(CONTIG_POOL_PARAM, saved));
 }
 
 /*
@@ -468,7 +468,7 @@ TEST(alias_nodes_share_heap)
  * by page it would park on the per-CPU free lists, which MemAvailable does
  * not count: after 32 MiB buffers about 19 MiB stayed missing from it on
  * 6.1 (the kernel's own view, which admission checks and users read).
- * The buffers are larger than the pool, so they come from migration.
+ * The buffers are larger than the reserve, so they come from migration.
  */
 TEST_TIMEOUT(free_counts_as_available, 120)
 {
@@ -480,9 +480,9 @@ TEST_TIMEOUT(free_counts_as_available, 120)
 	int fds[4], i;
 
 	contig_heap(&h);
-	/* Straight back to the page allocator: no cache. */
-	ASSERT_EQ(0, th_read_file(CACHE_PARAM, saved, sizeof(saved)));
-	ASSERT_EQ(0, th_write_file(CACHE_PARAM, "0"));
+	/* Straight back to the page allocator: no pool. */
+	ASSERT_EQ(0, th_read_file(CONTIG_POOL_PARAM, saved, sizeof(saved)));
+	ASSERT_EQ(0, th_write_file(CONTIG_POOL_PARAM, "0"));
 	before = th_meminfo_kb("MemAvailable");
 	ASSERT_GT(before, 0);
 	pcp_before = th_free_kb() - before;
@@ -504,15 +504,15 @@ TEST_TIMEOUT(free_counts_as_available, 120)
 	       before / 1024, after / 1024, pcp_before / 1024,
 	       (th_free_kb() - th_meminfo_kb("MemAvailable")) / 1024);
 	EXPECT_GE(after, before - 4096);
-	EXPECT_EQ(0, th_write_file(CACHE_PARAM, saved));
+	EXPECT_EQ(0, th_write_file(CONTIG_POOL_PARAM, saved));
 }
 
 /*
- * A released range waits, zeroed, in the cache for the next request of its
- * size: that one is served without migration and is all zero; cache_bytes
+ * A released range waits, zeroed, in the pool for the next request of its
+ * size: that one is served without migration and is all zero; pool_bytes
  * shows it exactly, and a lower ceiling gives it back.
  */
-TEST_TIMEOUT(cache_reuses_zeroed, 120)
+TEST_TIMEOUT(pool_reuses_zeroed, 120)
 {
 	uint64_t len = 24 * TH_MiB, cached = 0, phys1, phys2;
 	char saved[32] = "";
@@ -522,9 +522,9 @@ TEST_TIMEOUT(cache_reuses_zeroed, 120)
 
 	contig_heap(&h);
 	ifd = hu_inspect_open();
-	ASSERT_EQ(0, th_read_file(CACHE_PARAM, saved, sizeof(saved)));
-	ASSERT_EQ(0, th_write_file(CACHE_PARAM, "0"));
-	ASSERT_EQ(0, th_write_file(CACHE_PARAM, "64M"));
+	ASSERT_EQ(0, th_read_file(CONTIG_POOL_PARAM, saved, sizeof(saved)));
+	ASSERT_EQ(0, th_write_file(CONTIG_POOL_PARAM, "0"));
+	ASSERT_EQ(0, th_write_file(CONTIG_POOL_PARAM, "64M"));
 	fd = th_alloc(&h, len);
 	ASSERT_GE(fd, 0);
 	phys1 = hu_single_segment(ifd, fd, len);
@@ -535,14 +535,14 @@ TEST_TIMEOUT(cache_reuses_zeroed, 120)
 		munmap(p, len);
 		close(fd);
 		/* Rewriting the ceiling waits for the zeroing. */
-		ASSERT_EQ(0, th_write_file(CACHE_PARAM, "64M"));
-		ASSERT_EQ(0, th_sysfs_read(&h, "cache_bytes", &cached));
+		ASSERT_EQ(0, th_write_file(CONTIG_POOL_PARAM, "64M"));
+		ASSERT_EQ(0, th_sysfs_read(&h, "pool_bytes", &cached));
 		EXPECT_EQ(len, cached);
 		fd = th_alloc(&h, len);
 		ASSERT_GE(fd, 0);
 		phys2 = hu_single_segment(ifd, fd, len);
 		EXPECT_EQ(phys1, phys2);
-		ASSERT_EQ(0, th_sysfs_read(&h, "cache_bytes", &cached));
+		ASSERT_EQ(0, th_sysfs_read(&h, "pool_bytes", &cached));
 		EXPECT_EQ(0, cached);
 		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, p);
@@ -550,9 +550,45 @@ TEST_TIMEOUT(cache_reuses_zeroed, 120)
 		munmap(p, len);
 	}
 	close(fd);
-	ASSERT_EQ(0, th_write_file(CACHE_PARAM, "1M"));
-	ASSERT_EQ(0, th_sysfs_read(&h, "cache_bytes", &cached));
+	ASSERT_EQ(0, th_write_file(CONTIG_POOL_PARAM, "1M"));
+	ASSERT_EQ(0, th_sysfs_read(&h, "pool_bytes", &cached));
 	EXPECT_EQ(0, cached);
-	EXPECT_EQ(0, th_write_file(CACHE_PARAM, saved));
+	EXPECT_EQ(0, th_write_file(CONTIG_POOL_PARAM, saved));
 	close(ifd);
+}
+
+/*
+ * reserve= has an old name, pool=, which still works: reloaded with pool=8M
+ * in place of its reserve=, the module reserves 8 MiB.
+ */
+TEST_TIMEOUT(reserve_old_name_pool, 120)
+{
+	char params[512], old[600] = "", *tok, *save = NULL, copy[512];
+	uint64_t reserved = 0;
+	struct th_heap h;
+	int ret;
+
+	contig_heap(&h);
+	ASSERT_EQ(0, th_load_order_params(MODULE_NAME ".ko", params,
+					  sizeof(params)));
+	ret = th_unload_module(MODULE_NAME);
+	if (ret)
+		SKIP("cannot unload %s: %s", MODULE_NAME, strerror(-ret));
+	snprintf(copy, sizeof(copy), "%s", params);
+	for (tok = strtok_r(copy, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
+		if (strncmp(tok, "reserve=", 8))
+			snprintf(old + strlen(old), sizeof(old) - strlen(old),
+				 "%s ", tok);
+	snprintf(old + strlen(old), sizeof(old) - strlen(old), "pool=8M");
+	ret = th_load_module(MODULE_NAME ".ko", old);
+	if (!ret) {
+		if (th_sysfs_read(&h, "reserved_bytes", &reserved))
+			reserved = UINT64_MAX;
+		EXPECT_EQ(0, th_unload_module(MODULE_NAME));
+	}
+	/* Back as run-tests loaded it, whatever happened above. */
+	ASSERT_EQ(0, th_load_module(MODULE_NAME ".ko", params));
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(8 * TH_MiB, reserved);
 }

@@ -70,7 +70,7 @@ TEST(heaps_present)
 	EXPECT_EQ(1, val);
 
 	/* A contiguous heap over system memory (it has largest_alloc). */
-	n = hu_find_heaps("pool_bytes", names, 16);
+	n = hu_find_heaps("reserved_bytes", names, 16);
 	for (i = 0; i < n; i++) {
 		hu_heap(&h, names[i]);
 		if (!th_sysfs_read(&h, "contiguous", &val) && val == 1 &&

@@ -306,33 +306,6 @@ TEST(nodes_are_private)
 	}
 }
 
-/* The load-order parameters of module file @file, or "" (static buffer). */
-static const char *load_order_params(const char *file)
-{
-	static char params[512];
-	const char *dir = getenv("DMAHEAP_MODDIR");
-	char path[PATH_MAX], line[512];
-	size_t flen = strlen(file);
-	FILE *f;
-
-	params[0] = '\0';
-	snprintf(path, sizeof(path), "%s/load-order",
-		 dir ? dir : "/opt/dmaheap/modules");
-	f = fopen(path, "re");
-	if (!f)
-		return params;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, file, flen) &&
-		    (line[flen] == ' ' || line[flen] == '\n')) {
-			snprintf(params, sizeof(params), "%s",
-				 line + flen + strspn(line + flen, " "));
-			params[strcspn(params, "\n")] = '\0';
-			break;
-		}
-	fclose(f);
-	return params;
-}
-
 /*
  * The heap behind a node goes away (its module is unloaded): ENODEV.  It
  * comes back (reloaded): the same node allocates again.
@@ -342,6 +315,7 @@ TEST(alloc_heap_gone_enodev)
 	struct sa_node nodes[MAX_NODES], *node = NULL;
 	struct simple_allocate_data data = { .length = 4096, .flags = O_RDWR };
 	int n = sa_nodes(nodes), i, fd, ret;
+	char params[512];
 
 	for (i = 0; i < n; i++)
 		if (!strcmp(nodes[i].heap.name, "system-uncached"))
@@ -353,8 +327,9 @@ TEST(alloc_heap_gone_enodev)
 	if (syscall(SYS_delete_module, "dmaheap_system", O_NONBLOCK))
 		SKIP("cannot unload dmaheap_system: %s", strerror(errno));
 	EXPECT_EQ(-ENODEV, sa_alloc(fd, &data));
-	ret = hu_load_module("dmaheap_system.ko",
-			     load_order_params("dmaheap_system.ko"));
+	ASSERT_EQ(0, th_load_order_params("dmaheap_system.ko", params,
+					  sizeof(params)));
+	ret = th_load_module("dmaheap_system.ko", params);
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, sa_alloc(fd, &data));
 	EXPECT_EQ(4096, data.length);

@@ -25,24 +25,6 @@
 #define HU_INSPECT_MODULE	"dmaheap_inspect.ko"
 #define HU_MAX_SEGS		64
 
-/* Load a module file with finit_module(2); -EEXIST when already loaded. */
-static inline int hu_load_module(const char *file, const char *params)
-{
-	const char *dir = getenv("DMAHEAP_MODDIR");
-	char path[PATH_MAX];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "/opt/dmaheap/modules",
-		 file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params, 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Open the inspector, loading it if needed; SKIPs if that is impossible. */
 static inline int hu_inspect_open(void)
 {
@@ -51,7 +33,7 @@ static inline int hu_inspect_open(void)
 
 	if (fd >= 0)
 		return fd;
-	ret = hu_load_module(HU_INSPECT_MODULE, "");
+	ret = th_load_module(HU_INSPECT_MODULE, "");
 	if (ret && ret != -EEXIST)
 		SKIP("cannot load %s: %s", HU_INSPECT_MODULE, strerror(-ret));
 	fd = open(HU_INSPECT_DEV, O_RDWR | O_CLOEXEC);

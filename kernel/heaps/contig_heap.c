@@ -166,11 +166,14 @@ static int contig_try_run(unsigned long start, unsigned long end,
 	for (s = ALIGN_DOWN(end - npages, align); s >= start;
 	     s = ALIGN_DOWN(s, step) - step) {
 		/*
-		 * The range's pageblocks become MIGRATE_UNMOVABLE: they will
-		 * hold pinned pages for as long as the buffer lives, and the
-		 * page allocator and compaction should know it.
+		 * The range's pageblocks stay MIGRATE_MOVABLE, as for the
+		 * kernel's own alloc_contig_pages().  Typed UNMOVABLE, they
+		 * would draw the kernel's unmovable allocations once the
+		 * buffer is freed, and a few slab pages scattered over them
+		 * would keep any later large buffer from being assembled
+		 * there.
 		 */
-		ret = alloc_contig_range(s, s + npages, MIGRATE_UNMOVABLE,
+		ret = alloc_contig_range(s, s + npages, MIGRATE_MOVABLE,
 					 GFP_KERNEL | __GFP_NOWARN);
 		if (!ret) {
 			*pfn = s;

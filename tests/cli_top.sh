@@ -153,11 +153,11 @@ end top_all_matches_heaps
 begin
 run 0 dmaheap top --bytes
 sed 's/^/# /' "$TMP/out"
-has "^PID  *USER  *COMMAND  .*TOTAL$"
+has "^ *PID  *USER  *COMMAND  .*TOTAL$"
 has "^ *$I  *root  *dmaheap  .*  5242880 (2)$"
 # The command as the kernel keeps it: 15 characters.
 has "^ *$B  *root  *dmaheap-bufchec  .*  2097152 (1)$"
-[ -n "$V" ] && has "^  -  *-  *(devices only)  .*  1048576 (1)$"
+[ -n "$V" ] && has "^ *-  *-  *(devices only)  .*  1048576 (1)$"
 # Largest first: C (6 MiB), I (5), O (3), B (2).
 order=$(awk -v pids="${C:-} $I $O $B" 'BEGIN { n = split(pids, p, " "); for (i = 1; i <= n; i++) want[p[i]] = 1 }
 	$1 in want { printf "%s ", $1 }' "$TMP/out")

@@ -801,13 +801,13 @@ static void print_tables(struct cmp *c)
 	}
 	printf("Heaps and memset measured in turn within each size and sample; medians");
 	if (has_mode(c, CMP_COLD) || has_mode(c, CMP_STEADY))
-		printf(" of\n%lu samples (%s)", c->iters,
+		printf(" of\n%lu sample%s (%s)", c->iters, c->iters == 1 ? "" : "s",
 		       !has_mode(c, CMP_STEADY) ? "cold" :
 		       !has_mode(c, CMP_COLD) ? "steady" : "cold, steady");
 	if (has_mode(c, CMP_SUSTAINED))
-		printf("%s%lu rounds (sustained)",
+		printf("%s%lu round%s (sustained)",
 		       has_mode(c, CMP_COLD) || has_mode(c, CMP_STEADY) ? " and " : " of\n",
-		       c->rounds);
+		       c->rounds, c->rounds == 1 ? "" : "s");
 	printf(".\n\n");
 	head[0] = "HEAP";
 	head[1] = "MODE";

@@ -1006,9 +1006,10 @@ static inline long long th_meminfo_kb(const char *key)
 }
 
 /*
- * Bytes the system heaps keep in their pools of zeroed pages (their
- * pool_bytes; the contiguous heap's pool_bytes is a fixed reservation and
- * is left out, as are heaps without one).
+ * Memory heaps keep for reuse and give back on demand, in kB: the system
+ * heaps' pools of zeroed pages (their pool_bytes; the contiguous heap's
+ * pool_bytes is a fixed reservation and is left out) and the contiguous
+ * heap's cache of released ranges (cache_bytes).
  */
 static inline long long th_pooled_kb(void)
 {
@@ -1024,6 +1025,12 @@ static inline long long th_pooled_kb(void)
 
 		if (de->d_name[0] == '.')
 			continue;
+		if (th_is_alias(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/dmaheap/%s/cache_bytes",
+			 de->d_name);
+		if (!th_read_u64_path(path, &v))
+			kb += v / 1024;
 		snprintf(path, sizeof(path), "/sys/class/dmaheap/%s/contiguous",
 			 de->d_name);
 		if (th_read_u64_path(path, &contig) || contig)

@@ -8,10 +8,14 @@
  *                             refused: ENOMEM, holding at most LIMIT plus
  *                             SLACK; a process in another group allocates
  *                             normally meanwhile
- *   memcg_current_follows     memory.current rises and falls with system
- *                             heap buffers (the heaps whose pages the
- *                             kernel lets a module charge; see
- *                             docs/DESIGN.md for the others)
+ *   memcg_current_follows     with pools off, memory.current rises and
+ *                             falls with system heap buffers (the heaps
+ *                             whose pages the kernel lets a module charge;
+ *                             see docs/DESIGN.md for the others)
+ *   memcg_pool_shares         a pool's worth of pages circulates
+ *                             uncharged: a cgroup's buffers past it are
+ *                             charged, and the pool fills and serves
+ *                             processes in any cgroup
  *   memcg_charge_off          with dmaheap.memcg_charge=N, buffers are not
  *                             charged and the limit does not apply to them
  *
@@ -164,65 +168,157 @@ static bool charges_pages(const struct th_heap *h)
 	       strcmp(h->name, "system-contiguous") != 0;
 }
 
+/*
+ * A child in @dir that allocates @len bytes from @h, then frees them, one
+ * step per cg_child_step().
+ */
+struct cg_child {
+	pid_t pid;
+	int to[2], from[2];
+};
+
+static void cg_child_start(struct cg_child *c, const char *dir,
+			   const struct th_heap *h, size_t len)
+{
+	char ch;
+	int fd;
+
+	ASSERT_OK(pipe(c->to));
+	ASSERT_OK(pipe(c->from));
+	c->pid = fork();
+	ASSERT_GE(c->pid, 0);
+	if (c->pid == 0) {
+		if (cg_enter(dir) || write(c->from[1], "e", 1) != 1)
+			_exit(100);
+		if (read(c->to[0], &ch, 1) != 1)
+			_exit(2);
+		fd = th_alloc(h, len);
+		if (fd < 0 || write(c->from[1], "a", 1) != 1)
+			_exit(3);
+		if (read(c->to[0], &ch, 1) != 1)
+			_exit(4);
+		close(fd);
+		if (write(c->from[1], "f", 1) != 1)
+			_exit(5);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(c->from[0], &ch, 1));
+}
+
+/* Let the child take its next step and wait for it. */
+static void cg_child_step(struct cg_child *c)
+{
+	char ch;
+
+	ASSERT_EQ(1, write(c->to[1], "g", 1));
+	ASSERT_EQ(1, read(c->from[0], &ch, 1));
+}
+
+static void cg_child_stop(struct cg_child *c)
+{
+	int status;
+
+	kill(c->pid, SIGKILL);
+	ASSERT_EQ(c->pid, waitpid(c->pid, &status, 0));
+	close(c->to[0]);
+	close(c->to[1]);
+	close(c->from[0]);
+	close(c->from[1]);
+}
+
 TEST_TIMEOUT(memcg_current_follows, 120)
 {
+	char saved[32] = "";
 	int i, n = 0;
 
 	cg_setup();
 	cg_make(CG_A, "max");
+	/* With no pool, every fresh page is charged (see memcg_pool_shares). */
+	ASSERT_EQ(0, th_pools_off(saved, sizeof(saved)));
 	for (i = 0; i < th.nheaps; i++) {
 		uint64_t before, held, after;
-		int to[2], from[2], status, fd;
-		pid_t pid;
-		char c;
+		struct cg_child c;
 
 		if (!charges_pages(&th.heaps[i]))
 			continue;
 		n++;
-		ASSERT_OK(pipe(to));
-		ASSERT_OK(pipe(from));
-		pid = fork();
-		ASSERT_GE(pid, 0);
-		if (pid == 0) {
-			/* In the group; allocate, then free, on request. */
-			if (cg_enter(CG_A) || write(from[1], "e", 1) != 1)
-				_exit(100);
-			if (read(to[0], &c, 1) != 1)
-				_exit(2);
-			fd = th_alloc(&th.heaps[i], 16 * TH_MiB);
-			if (fd < 0 || write(from[1], "a", 1) != 1)
-				_exit(3);
-			if (read(to[0], &c, 1) != 1)
-				_exit(4);
-			close(fd);
-			if (write(from[1], "f", 1) != 1)
-				_exit(5);
-			pause();
-			_exit(0);
-		}
-		ASSERT_EQ(1, read(from[0], &c, 1));
+		cg_child_start(&c, CG_A, &th.heaps[i], 16 * TH_MiB);
 		before = cg_current(CG_A);
-		ASSERT_EQ(1, write(to[1], "g", 1));
-		ASSERT_EQ(1, read(from[0], &c, 1));
+		cg_child_step(&c);
 		held = cg_current(CG_A);
-		ASSERT_EQ(1, write(to[1], "g", 1));
-		ASSERT_EQ(1, read(from[0], &c, 1));
+		cg_child_step(&c);
 		after = cg_current(CG_A);
-		kill(pid, SIGKILL);
-		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		cg_child_stop(&c);
 		TH_LOG("%s: memory.current %" PRIu64 " -> %" PRIu64 " -> %"
 		       PRIu64 " KiB", th.heaps[i].name, before / 1024,
 		       held / 1024, after / 1024);
 		EXPECT_GE(held, before + 16 * TH_MiB);
 		EXPECT_LE(held, before + 16 * TH_MiB + SLACK);
 		EXPECT_LE(after, before + SLACK);
-		close(to[0]);
-		close(to[1]);
-		close(from[0]);
-		close(from[1]);
 	}
+	EXPECT_EQ(0, th_pools_restore(saved));
 	if (!n)
 		SKIP("no system heap");
+	cg_cleanup();
+}
+
+/*
+ * With a pool of POOL_CEIL, a process in a cgroup allocates POOL_CEIL + 32
+ * MiB: the first POOL_CEIL are taken uncharged (held to the cgroup's limit
+ * by the core's own count), the rest charged; freed, the uncharged part
+ * fills the pool and the charged part goes back; allocated again, the
+ * pool serves POOL_CEIL without a charge.
+ */
+#define POOL_CEIL	(16 * TH_MiB)
+
+TEST_TIMEOUT(memcg_pool_shares, 120)
+{
+	uint64_t before, held, after, pooled, again, left;
+	char saved[32] = "", ceil[32];
+	struct cg_child c;
+	struct th_heap h;
+
+	th_heap_init(&h, "system");
+	if (access(h.dev, R_OK | W_OK) || th_sysfs_read(&h, "pool_bytes", &left))
+		SKIP("no pooled system heap of ours");
+	cg_setup();
+	cg_make(CG_A, "max");
+	/* Empty pools, then a small ceiling. */
+	ASSERT_EQ(0, th_pools_off(saved, sizeof(saved)));
+	snprintf(ceil, sizeof(ceil), "%" PRIu64, (uint64_t)POOL_CEIL);
+	ASSERT_EQ(0, th_write_file(TH_POOL_PARAM, ceil));
+
+	cg_child_start(&c, CG_A, &h, POOL_CEIL + 32 * TH_MiB);
+	before = cg_current(CG_A);
+	cg_child_step(&c);
+	held = cg_current(CG_A);
+	cg_child_step(&c);
+	after = cg_current(CG_A);
+	ASSERT_EQ(0, th_sysfs_read(&h, "pool_bytes", &pooled));
+	cg_child_stop(&c);
+	TH_LOG("memory.current %" PRIu64 " -> %" PRIu64 " -> %" PRIu64
+	       " KiB; pool %" PRIu64 " KiB", before / 1024, held / 1024,
+	       after / 1024, pooled / 1024);
+	EXPECT_GE(held, before + 32 * TH_MiB);
+	EXPECT_LE(held, before + 32 * TH_MiB + SLACK);
+	EXPECT_LE(after, before + SLACK);
+	EXPECT_EQ((uint64_t)POOL_CEIL, pooled);
+
+	/* Again: the pool serves its part without a charge. */
+	cg_child_start(&c, CG_A, &h, POOL_CEIL);
+	before = cg_current(CG_A);
+	cg_child_step(&c);
+	again = cg_current(CG_A);
+	ASSERT_EQ(0, th_sysfs_read(&h, "pool_bytes", &left));
+	cg_child_step(&c);
+	cg_child_stop(&c);
+	TH_LOG("from the pool: memory.current %" PRIu64 " -> %" PRIu64
+	       " KiB; pool %" PRIu64 " KiB", before / 1024, again / 1024,
+	       left / 1024);
+	EXPECT_LE(again, before + SLACK);
+	EXPECT_EQ(0, left);
+	EXPECT_EQ(0, th_pools_restore(saved));
 	cg_cleanup();
 }
 

@@ -22,6 +22,10 @@
  *     range over.  The 6.1 kernel isolates whole pageblocks, so a candidate
  *     range is judged pageblock by pageblock.
  *
+ * Released ranges (but the pool's) go to a cache (contig_cache.c) that
+ * zeroes them in the background for the next request of the same size,
+ * which then needs neither migration nor zeroing.
+ *
  * The buffer lifecycle (zeroing, sg_table, export, release) is the shared
  * contiguous-buffer helper's (dmaheap/contig.h); this file only takes and
  * gives back page frames.
@@ -59,6 +63,7 @@
 #include <dmaheap/parse.h>
 #include <dmaheap/range.h>
 
+#include "contig_cache.h"
 #include "contig_scan.h"
 
 /* Migration attempts per request before giving up with -ENOMEM. */
@@ -98,6 +103,7 @@ enum contig_source {
  * @pool_npages: Size of the pool in pages, 0 without one.
  * @migrate_lock: Serialises migration, so that two requests never isolate
  *		the same pageblocks and fail each other.  Protects no data.
+ * @cache:	Released ranges, zeroed in the background for reuse.
  * @heap:	The registered heap.
  */
 struct contig_heap {
@@ -105,6 +111,7 @@ struct contig_heap {
 	struct dmaheap_range pool;
 	unsigned long pool_npages;
 	struct mutex migrate_lock;
+	struct contig_cache cache;
 	struct dmaheap *heap;
 };
 
@@ -229,6 +236,9 @@ static long contig_take(struct dmaheap_contig *c, unsigned long npages,
 {
 	long pfn;
 
+	pfn = contig_cache_take(&contig.cache, npages, cookie, zeroed);
+	if (pfn >= 0)
+		return pfn;
 	pfn = contig_buddy_alloc(npages);
 	if (pfn >= 0) {
 		*cookie = CONTIG_BUDDY;
@@ -295,8 +305,9 @@ static void contig_free_frames(unsigned long pfn, unsigned long npages)
 	}
 }
 
-static void contig_give(struct dmaheap_contig *c, unsigned long pfn,
-			unsigned long npages, unsigned long cookie)
+/* Give frames back to where they came from. */
+static void contig_release(unsigned long pfn, unsigned long npages,
+			   unsigned long cookie)
 {
 	switch (cookie) {
 	case CONTIG_BUDDY:
@@ -309,6 +320,15 @@ static void contig_give(struct dmaheap_contig *c, unsigned long pfn,
 		contig_free_frames(pfn, npages);
 		break;
 	}
+}
+
+/* Pool frames go straight back to the pool; others to the cache first. */
+static void contig_give(struct dmaheap_contig *c, unsigned long pfn,
+			unsigned long npages, unsigned long cookie)
+{
+	if (cookie == CONTIG_POOL ||
+	    !contig_cache_put(&contig.cache, pfn, npages, cookie))
+		contig_release(pfn, npages, cookie);
 }
 
 static const struct dmaheap_contig_ops contig_ops = {
@@ -339,12 +359,22 @@ static ssize_t largest_alloc_show(struct device *dev,
 }
 static DEVICE_ATTR_ADMIN_RO(largest_alloc);
 
+/* Released ranges the cache holds, zeroed or waiting to be. */
+static ssize_t cache_bytes_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  (u64)contig_cache_pages(&contig.cache) << PAGE_SHIFT);
+}
+static DEVICE_ATTR_RO(cache_bytes);
+
 DMAHEAP_CONTIG_USAGE_ATTR(pool_bytes, DMAHEAP_CONTIG_SIZE);
 DMAHEAP_CONTIG_USAGE_ATTR(pool_free_bytes, DMAHEAP_CONTIG_FREE);
 DMAHEAP_CONTIG_USAGE_ATTR(pool_largest_free, DMAHEAP_CONTIG_LARGEST_FREE);
 
 static struct attribute *contig_heap_attrs[] = {
 	&dev_attr_largest_alloc.attr,
+	&dev_attr_cache_bytes.attr,
 	&dev_attr_pool_bytes.attr,
 	&dev_attr_pool_free_bytes.attr,
 	&dev_attr_pool_largest_free.attr,
@@ -476,11 +506,16 @@ static int __init contig_heap_init(void)
 		if (ret)
 			goto destroy_lock;
 	}
-	ret = contig_register();
+	ret = contig_cache_init(&contig.cache, name, contig_release);
 	if (ret)
 		goto destroy_pool;
+	ret = contig_register();
+	if (ret)
+		goto destroy_cache;
 	return 0;
 
+destroy_cache:
+	contig_cache_destroy(&contig.cache);
 destroy_pool:
 	contig_pool_destroy();
 destroy_lock:
@@ -491,6 +526,7 @@ destroy_lock:
 static void __exit contig_heap_exit(void)
 {
 	dmaheap_unregister(contig.heap);
+	contig_cache_destroy(&contig.cache);
 	contig_pool_destroy();
 	mutex_destroy(&contig.migrate_lock);
 }

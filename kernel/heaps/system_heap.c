@@ -11,10 +11,12 @@
  *                           masters without an IOMMU
  *   system-uncached-dma32   write-combined pages below 4 GiB
  *
- * Pages are charged to the allocating task's memory cgroup (__GFP_ACCOUNT)
- * unless the core's memcg_charge parameter is off.  Released buffers' pages
- * are zeroed by a worker and kept in per-heap pools for the next request
- * (system_pool.c).
+ * Released buffers' pages are zeroed by a worker and kept in per-heap pools
+ * for the next request (system_pool.c).  Fresh pages are charged to the
+ * allocating task's memory cgroup (__GFP_ACCOUNT, unless the core's
+ * memcg_charge parameter is off) once a ceiling's worth of them circulates
+ * uncharged through the pool; the core holds the cgroup to its limit for
+ * pooled and uncharged pages.
  *
  * A buffer is built from the largest chunks the buddy allocator can hand out
  * cheaply (order 8, then 4), topped up with single pages.  Order 8 is tried
@@ -205,6 +207,7 @@ static const struct dmaheap_buffer_ops system_heap_buffer_ops = {
  * @fresh:	Blocks from the page allocator: zeroed, normal attributes.
  * @count:	Blocks in all.
  * @fresh_bytes: Bytes in @fresh.
+ * @charged_bytes: Bytes in @fresh charged to a memory cgroup.
  *
  * Blocks are linked through lru, their order in page_private().
  */
@@ -213,9 +216,14 @@ struct system_collect {
 	struct list_head fresh;
 	unsigned int count;
 	size_t fresh_bytes;
+	size_t charged_bytes;
 };
 
-/* Gather blocks for @len bytes, largest orders first, pool first. */
+/*
+ * Gather blocks for @len bytes, largest orders first, pool first.  Fresh
+ * blocks are charged to the memory cgroup with @account unless the pool has
+ * room for them once they are freed (system_pool_room()).
+ */
 static int system_heap_collect(struct system_heap_variant *v, gfp_t account,
 			       size_t len, struct system_collect *c)
 {
@@ -237,16 +245,22 @@ static int system_heap_collect(struct system_heap_variant *v, gfp_t account,
 		if (page) {
 			list_add_tail(&page->lru, &c->pooled);
 		} else {
+			gfp_t charge = system_pool_room(&v->pool, order) ?
+				       0 : account;
+
 			page = alloc_pages(system_heap_order_gfp(order) |
-					   v->zone_gfp | account, order);
+					   v->zone_gfp | charge, order);
 			if (!page) {
 				if (i == SYSTEM_NR_ORDERS - 1)
 					return -ENOMEM;
 				i++;
 				continue;
 			}
+			system_pool_lend(&v->pool, page, order);
 			list_add_tail(&page->lru, &c->fresh);
 			c->fresh_bytes += chunk;
+			if (dmaheap_page_charged(page))
+				c->charged_bytes += chunk;
 		}
 		set_page_private(page, order);
 		left -= chunk;
@@ -317,6 +331,8 @@ static void system_heap_drop(struct system_heap_variant *v,
 		list_del(&page->lru);
 		system_pool_put(&v->pool, page, page_private(page));
 	}
+	list_for_each_entry(page, &c->fresh, lru)
+		system_pool_unlend(&v->pool, page, page_private(page));
 	/* Restoring attributes that never changed is harmless. */
 	system_pages_release(v->attr_ops, &c->fresh);
 }
@@ -353,9 +369,8 @@ static struct dma_buf *system_heap_allocate(struct dmaheap *heap,
 	ret = system_heap_prepare(v, &c);
 	if (ret)
 		goto drop_pages;
-	/* Fresh blocks are charged to the memory cgroup; pooled ones not. */
-	if (account)
-		req->memcg_charged = c.fresh_bytes;
+	/* The core holds the cgroup to its limit for the rest. */
+	req->memcg_charged = c.charged_bytes;
 	ret = system_heap_build_table(&buffer->buf.sgt, &c);
 	if (ret)
 		goto drop_pages;

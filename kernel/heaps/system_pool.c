@@ -3,13 +3,15 @@
  * dmaheap system heaps: pools of zeroed pages.
  *
  * A released buffer's pages do not go straight back to the page allocator.
- * They wait on their pool's dirty list for its worker, which zeroes them
- * and puts them on a per-order free list; the next allocation takes them
- * from there without zeroing and, for a write-combined heap, without
- * changing page attributes (pooled pages keep them: no memtype
- * reservation, no TLB flush, no cache flush).  The worker zeroes a
- * write-combined page through its linear mapping, which set_pages_array_wc()
- * made write-combined, so the zeroes need no flush either.
+ * They wait on their pool's dirty lists for its worker, which zeroes them
+ * and puts them on per-order free lists; the next allocation takes them
+ * from there without zeroing (or, when the worker is behind, takes a dirty
+ * block and zeroes it itself, which is no more work than a new page) and,
+ * for a write-combined heap, without changing page attributes (pooled pages
+ * keep them: no memtype reservation, no TLB flush, no cache flush).  The
+ * worker zeroes a write-combined page through its linear mapping, which
+ * set_pages_array_wc() made write-combined, so the zeroes need no flush
+ * either.
  *
  * Pages go back to the page allocator instead when they do not fit under
  * the pool's ceiling (pool_bytes_max, per heap), unzeroed; when they are
@@ -17,6 +19,10 @@
  * the page is what releases it); and when the shrinker asks, under memory
  * pressure.  Zeroing happens outside the pool's lock, so an allocation
  * never waits for it; a page on a free list is always zero.
+ *
+ * So that the pool fills whichever cgroup allocates, a ceiling's worth of
+ * pages circulates uncharged (system_pool_room()): the core holds their
+ * cgroup to its memory.max by its own count instead (core/memcg.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -152,46 +158,60 @@ static void system_zero_block(struct page *page, unsigned int order)
 	}
 }
 
-/* The worker: zero released pages into the free lists, or give them back. */
+/* Take one dirty block of order index @idx, or NULL; locked. */
+static struct page *system_pool_take_dirty(struct system_pool *p,
+					   unsigned int idx)
+{
+	struct page *page;
+
+	lockdep_assert_held(&p->lock);
+	if (list_empty(&p->dirty[idx]))
+		return NULL;
+	page = list_first_entry(&p->dirty[idx], struct page, lru);
+	list_del(&page->lru);
+	return page;
+}
+
+/* The worker: zero released blocks into the free lists, or give them back. */
 static void system_pool_work(struct work_struct *work)
 {
 	struct system_pool *p = container_of(work, struct system_pool, work);
 	unsigned long max = system_pool_max_pages();
-	struct page *page, *tmp;
-	LIST_HEAD(release);
-	LIST_HEAD(batch);
+	unsigned int idx;
 
-	spin_lock(&p->lock);
-	list_splice_init(&p->dirty, &batch);
-	spin_unlock(&p->lock);
+	for (idx = 0; idx < SYSTEM_NR_ORDERS; idx++) {
+		unsigned int order = system_orders[idx];
 
-	list_for_each_entry_safe(page, tmp, &batch, lru) {
-		unsigned int order = page_private(page);
-		unsigned int idx = system_order_index(order);
-		bool room;
+		for (;;) {
+			LIST_HEAD(release);
+			struct page *page;
+			bool room;
 
-		list_del(&page->lru);
-		spin_lock(&p->lock);
-		room = system_pool_free_pages(p) + (1UL << order) <= max;
-		spin_unlock(&p->lock);
+			spin_lock(&p->lock);
+			page = system_pool_take_dirty(p, idx);
+			room = system_pool_free_pages(p) + (1UL << order) <= max;
+			spin_unlock(&p->lock);
+			if (!page)
+				break;
 
-		if (room) {
-			system_zero_block(page, order);
-			set_page_private(page, 0);
-			system_pool_reclaimable(page, order, true);
-		} else {
-			/* Past the ceiling: back to the page allocator. */
-			list_add(&page->lru, &release);
-			system_pages_release(p->attr, &release);
+			if (room) {
+				system_zero_block(page, order);
+				system_pool_reclaimable(page, order, true);
+			} else {
+				/* Past the ceiling: back to the page allocator. */
+				set_page_private(page, order);
+				list_add(&page->lru, &release);
+				system_pages_release(p->attr, &release);
+			}
+			/* Counted as pooled until on a free list or freed. */
+			spin_lock(&p->lock);
+			if (room) {
+				list_add(&page->lru, &p->free[idx]);
+				p->nr_free[idx]++;
+			}
+			p->nr_dirty -= 1UL << order;
+			spin_unlock(&p->lock);
 		}
-		/* Counted as pooled until it is on a free list or freed. */
-		spin_lock(&p->lock);
-		if (room) {
-			list_add(&page->lru, &p->free[idx]);
-			p->nr_free[idx]++;
-		}
-		p->nr_dirty -= 1UL << order;
-		spin_unlock(&p->lock);
 	}
 }
 
@@ -204,17 +224,33 @@ static void system_pool_work(struct work_struct *work)
  */
 struct page *system_pool_get(struct system_pool *p, unsigned int idx)
 {
+	unsigned int order = system_orders[idx];
 	struct page *page = NULL;
+	bool dirty = false;
 
 	spin_lock(&p->lock);
 	if (!list_empty(&p->free[idx])) {
 		page = list_first_entry(&p->free[idx], struct page, lru);
 		list_del(&page->lru);
 		p->nr_free[idx]--;
+	} else {
+		/* The worker is behind: zero one here rather than anew. */
+		page = system_pool_take_dirty(p, idx);
+		dirty = page;
 	}
 	spin_unlock(&p->lock);
-	if (page)
-		system_pool_reclaimable(page, system_orders[idx], false);
+	if (!page)
+		return NULL;
+	atomic_long_add(1L << order, &p->nr_lent);
+	if (dirty) {
+		system_zero_block(page, order);
+		spin_lock(&p->lock);
+		p->nr_dirty -= 1UL << order;
+		spin_unlock(&p->lock);
+	} else {
+		system_pool_reclaimable(page, order, false);
+	}
+	set_page_private(page, 0);
 	return page;
 }
 
@@ -231,7 +267,15 @@ void system_pool_put(struct system_pool *p, struct page *page,
 		     unsigned int order)
 {
 	set_page_private(page, order);
-	if (!system_pool_max_pages() || dmaheap_page_charged(page)) {
+	if (dmaheap_page_charged(page)) {
+		LIST_HEAD(one);
+
+		list_add(&page->lru, &one);
+		system_pages_release(p->attr, &one);
+		return;
+	}
+	atomic_long_sub(1L << order, &p->nr_lent);
+	if (!system_pool_max_pages()) {
 		LIST_HEAD(one);
 
 		list_add(&page->lru, &one);
@@ -239,10 +283,68 @@ void system_pool_put(struct system_pool *p, struct page *page,
 		return;
 	}
 	spin_lock(&p->lock);
-	list_add_tail(&page->lru, &p->dirty);
+	list_add_tail(&page->lru, &p->dirty[system_order_index(order)]);
 	p->nr_dirty += 1UL << order;
 	spin_unlock(&p->lock);
 	queue_work(system_unbound_wq, &p->work);
+}
+
+/**
+ * system_pool_room() - may a new block join the pool's circulation?
+ * @p: the pool
+ * @order: the block's order
+ *
+ * A block allocated without a memory cgroup charge can come back to the
+ * pool when its buffer is freed; a charged one cannot (only freeing the
+ * page releases the charge).  The heap takes a fresh block uncharged while
+ * the pool, the uncharged blocks out in live buffers and this block fit
+ * under the ceiling, so that the pool can fill whoever allocates; beyond
+ * that it charges the block to the allocating task's cgroup.
+ *
+ * Return: true if the block fits.
+ */
+bool system_pool_room(struct system_pool *p, unsigned int order)
+{
+	unsigned long in_pool;
+
+	spin_lock(&p->lock);
+	in_pool = system_pool_free_pages(p) + p->nr_dirty;
+	spin_unlock(&p->lock);
+	return in_pool + atomic_long_read(&p->nr_lent) + (1UL << order) <=
+	       system_pool_max_pages();
+}
+
+/**
+ * system_pool_lend() - count a fresh block that may come back to the pool
+ * @p: the pool
+ * @page: the block, just allocated
+ * @order: its order
+ *
+ * Blocks without a memory cgroup charge (taken so by system_pool_room(),
+ * or allocated by a task of the root cgroup) are counted until they come
+ * back through system_pool_put() or system_pool_unlend().
+ */
+void system_pool_lend(struct system_pool *p, struct page *page,
+		      unsigned int order)
+{
+	if (!dmaheap_page_charged(page))
+		atomic_long_add(1L << order, &p->nr_lent);
+}
+
+/**
+ * system_pool_unlend() - stop counting a block that will not come back
+ * @p: the pool
+ * @page: a block counted by system_pool_lend() or system_pool_get(), or
+ *	a charged one (not counted)
+ * @order: its order
+ *
+ * For blocks given back to the page allocator without system_pool_put().
+ */
+void system_pool_unlend(struct system_pool *p, struct page *page,
+			unsigned int order)
+{
+	if (!dmaheap_page_charged(page))
+		atomic_long_sub(1L << order, &p->nr_lent);
 }
 
 /**
@@ -376,9 +478,11 @@ int system_pool_init(struct system_pool *p, const char *name,
 	p->name = name;
 	p->attr = attr;
 	spin_lock_init(&p->lock);
-	for (i = 0; i < SYSTEM_NR_ORDERS; i++)
+	atomic_long_set(&p->nr_lent, 0);
+	for (i = 0; i < SYSTEM_NR_ORDERS; i++) {
 		INIT_LIST_HEAD(&p->free[i]);
-	INIT_LIST_HEAD(&p->dirty);
+		INIT_LIST_HEAD(&p->dirty[i]);
+	}
 	INIT_WORK(&p->work, system_pool_work);
 	p->shrinker.count = system_pool_count;
 	p->shrinker.scan = system_pool_scan;
@@ -408,5 +512,6 @@ void system_pool_destroy(struct system_pool *p)
 	flush_work(&p->work);
 	system_pool_take_free(p, ULONG_MAX, &out);
 	system_pages_release(p->attr, &out);
-	WARN_ON(p->nr_dirty || !list_empty(&p->dirty));
+	WARN_ON(p->nr_dirty);
+	WARN_ON(atomic_long_read(&p->nr_lent));
 }

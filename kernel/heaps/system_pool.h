@@ -6,6 +6,7 @@
 #ifndef _DMAHEAP_SYSTEM_POOL_H
 #define _DMAHEAP_SYSTEM_POOL_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/spinlock.h>
@@ -39,9 +40,14 @@ struct system_attr_ops {
  * @lock:	Protects @free, @nr_free, @dirty and @nr_dirty.
  * @free:	Per order (index into system_orders): zeroed pages, ready.
  * @nr_free:	Per order: entries in @free.
- * @dirty:	Pages of released buffers, waiting for the worker to zero
- *		them; page_private() holds the order.
- * @nr_dirty:	Base pages on @dirty.
+ * @dirty:	Per order: blocks of released buffers, waiting to be zeroed
+ *		(by the worker, or by an allocation that finds @free empty).
+ * @nr_dirty:	Base pages on @dirty, and on their way off it.
+ * @nr_lent:	Base pages of uncharged blocks in live buffers: blocks from
+ *		the pool, and fresh ones taken without a memory cgroup
+ *		charge.  They come back to the pool when their buffer is
+ *		freed, so together with the pool they are what the pool
+ *		can hold at most (system_pool_room()).
  * @work:	The worker: zeroes @dirty into @free, or frees what does not
  *		fit under the ceiling.
  * @shrinker:	Gives pooled pages back under memory pressure.
@@ -54,8 +60,9 @@ struct system_pool {
 	spinlock_t lock;
 	struct list_head free[SYSTEM_NR_ORDERS];
 	unsigned long nr_free[SYSTEM_NR_ORDERS];
-	struct list_head dirty;
+	struct list_head dirty[SYSTEM_NR_ORDERS];
 	unsigned long nr_dirty;
+	atomic_long_t nr_lent;
 
 	struct work_struct work;
 	struct dmaheap_shrinker shrinker;
@@ -68,6 +75,11 @@ void system_pool_destroy(struct system_pool *p);
 struct page *system_pool_get(struct system_pool *p, unsigned int idx);
 void system_pool_put(struct system_pool *p, struct page *page,
 		     unsigned int order);
+bool system_pool_room(struct system_pool *p, unsigned int order);
+void system_pool_lend(struct system_pool *p, struct page *page,
+		      unsigned int order);
+void system_pool_unlend(struct system_pool *p, struct page *page,
+			unsigned int order);
 unsigned long system_pool_pages(struct system_pool *p);
 void system_pages_release(const struct system_attr_ops *attr,
 			  struct list_head *pages);

@@ -14,6 +14,7 @@
 #include "heap_util.h"
 
 #define MODULE_NAME	"dmaheap_contig"
+#define CACHE_PARAM	"/sys/module/" MODULE_NAME "/parameters/cache_bytes_max"
 #define MAX_NODES	8
 
 /* The heap: the node of the module's name= parameter. */
@@ -64,10 +65,24 @@ static int alloc_checked(int ifd, const struct th_heap *h, uint64_t len,
 }
 
 /* Raise the heap's cap to at least @bytes more than it holds; restorable. */
+#define BUDGET_PARAM	"/sys/module/dmaheap/parameters/budget_bytes"
+
+/* The global budget before raise_limit() lifted it. */
+static char saved_budget[32];
+
+/*
+ * Let @h hold @bytes more: its cap, and the global budget over all heaps
+ * (lifted until restore_limit()).  Returns the old cap.
+ */
 static uint64_t raise_limit(const struct th_heap *h, uint64_t bytes)
 {
 	uint64_t limit = 0, used = 0;
 	char val[32];
+
+	if (!saved_budget[0])
+		ASSERT_EQ(0, th_read_file(BUDGET_PARAM, saved_budget,
+					  sizeof(saved_budget)));
+	ASSERT_EQ(0, th_write_file(BUDGET_PARAM, "1T"));
 
 	ASSERT_EQ(0, th_sysfs_read(h, "limit_bytes", &limit));
 	ASSERT_EQ(0, th_sysfs_read(h, "bytes", &used));
@@ -85,6 +100,9 @@ static void restore_limit(const struct th_heap *h, uint64_t limit)
 
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)limit);
 	EXPECT_EQ(0, th_sysfs_write(h, "limit_bytes", val));
+	if (saved_budget[0])
+		EXPECT_EQ(0, th_write_file(BUDGET_PARAM, saved_budget));
+	saved_budget[0] = '\0';
 }
 
 /* Sizes from one page to 64 MiB: one segment each, aligned. */
@@ -376,11 +394,15 @@ TEST(alias_nodes_share_heap)
 {
 	char path[PATH_MAX], aliases[256] = "", *save = NULL, *name;
 	uint64_t pool = 0, free0 = 0, free1 = 0, limit = 0;
+	char saved[32] = "";
 	struct th_stats base, now;
 	struct th_heap h;
 	int ifd, n = 0;
 
 	contig_heap(&h);
+	/* Buffers from the pool, not from the cache of released ranges. */
+	ASSERT_EQ(0, th_read_file(CACHE_PARAM, saved, sizeof(saved)));
+	ASSERT_EQ(0, th_write_file(CACHE_PARAM, "0"));
 	snprintf(path, sizeof(path), "/sys/module/%s/parameters/aliases",
 		 MODULE_NAME);
 	if (th_read_file(path, aliases, sizeof(aliases)) ||
@@ -438,6 +460,7 @@ TEST(alias_nodes_share_heap)
 	}
 	ASSERT_GT(n, 0);
 	close(ifd);
+	EXPECT_EQ(0, th_write_file(CACHE_PARAM, saved));
 }
 
 /*
@@ -451,11 +474,15 @@ TEST_TIMEOUT(free_counts_as_available, 120)
 {
 	long long before, after = 0, pcp_before;
 	uint64_t len = 32 * TH_MiB;
+	char saved[32] = "";
 	struct th_heap h;
 	double end;
 	int fds[4], i;
 
 	contig_heap(&h);
+	/* Straight back to the page allocator: no cache. */
+	ASSERT_EQ(0, th_read_file(CACHE_PARAM, saved, sizeof(saved)));
+	ASSERT_EQ(0, th_write_file(CACHE_PARAM, "0"));
 	before = th_meminfo_kb("MemAvailable");
 	ASSERT_GT(before, 0);
 	pcp_before = th_free_kb() - before;
@@ -477,4 +504,55 @@ TEST_TIMEOUT(free_counts_as_available, 120)
 	       before / 1024, after / 1024, pcp_before / 1024,
 	       (th_free_kb() - th_meminfo_kb("MemAvailable")) / 1024);
 	EXPECT_GE(after, before - 4096);
+	EXPECT_EQ(0, th_write_file(CACHE_PARAM, saved));
+}
+
+/*
+ * A released range waits, zeroed, in the cache for the next request of its
+ * size: that one is served without migration and is all zero; cache_bytes
+ * shows it exactly, and a lower ceiling gives it back.
+ */
+TEST_TIMEOUT(cache_reuses_zeroed, 120)
+{
+	uint64_t len = 24 * TH_MiB, cached = 0, phys1, phys2;
+	char saved[32] = "";
+	struct th_heap h;
+	int ifd, fd, round;
+	uint8_t *p;
+
+	contig_heap(&h);
+	ifd = hu_inspect_open();
+	ASSERT_EQ(0, th_read_file(CACHE_PARAM, saved, sizeof(saved)));
+	ASSERT_EQ(0, th_write_file(CACHE_PARAM, "0"));
+	ASSERT_EQ(0, th_write_file(CACHE_PARAM, "64M"));
+	fd = th_alloc(&h, len);
+	ASSERT_GE(fd, 0);
+	phys1 = hu_single_segment(ifd, fd, len);
+	for (round = 0; round < 3; round++) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		memset(p, 0x5a, len);
+		munmap(p, len);
+		close(fd);
+		/* Rewriting the ceiling waits for the zeroing. */
+		ASSERT_EQ(0, th_write_file(CACHE_PARAM, "64M"));
+		ASSERT_EQ(0, th_sysfs_read(&h, "cache_bytes", &cached));
+		EXPECT_EQ(len, cached);
+		fd = th_alloc(&h, len);
+		ASSERT_GE(fd, 0);
+		phys2 = hu_single_segment(ifd, fd, len);
+		EXPECT_EQ(phys1, phys2);
+		ASSERT_EQ(0, th_sysfs_read(&h, "cache_bytes", &cached));
+		EXPECT_EQ(0, cached);
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		EXPECT_EQ(-1, th_find_not(p, len, 0));
+		munmap(p, len);
+	}
+	close(fd);
+	ASSERT_EQ(0, th_write_file(CACHE_PARAM, "1M"));
+	ASSERT_EQ(0, th_sysfs_read(&h, "cache_bytes", &cached));
+	EXPECT_EQ(0, cached);
+	EXPECT_EQ(0, th_write_file(CACHE_PARAM, saved));
+	close(ifd);
 }

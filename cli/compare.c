@@ -5,11 +5,11 @@
  * size and sample, so that drift of the machine (or of an emulator) falls
  * on every figure alike and cancels out of the ratios.
  *
- * The system heaps' pools are steered through their ceiling,
- * /sys/module/dmaheap_system/parameters/pool_bytes_max (found two levels
- * above the heap statistics directory, as the library finds the core's
- * files): writing 0 empties every pool, writing any value waits for the
- * pools' deferred-free workers.
+ * What heaps keep for reuse (the system heaps' pools, the contiguous heap's
+ * cache of released ranges) is steered through the modules' ceilings,
+ * found two levels above the heap statistics directory as the library finds
+ * the core's files: writing 0 empties the pools, writing any value waits
+ * for their deferred-free workers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,6 @@
 #define CMP_MAX_HEAPS	16
 #define CMP_NOTE_MAX	96
 #define CMP_FD_SPARE	64	/* fds left for everything but held buffers */
-#define CEILING_PARAM	"module/dmaheap_system/parameters/pool_bytes_max"
 #define CSV_HEADER \
 	"mode,size_bytes,heap,baseline,samples,median_ns,min_ns,max_ns," \
 	"alloc_median_ns,close_median_ns,wait_median_ns,hold_bytes,mib_per_s," \
@@ -49,12 +48,12 @@ static const char *const mode_names[CMP_NR_MODES] = {
 	"cold", "steady", "sustained",
 };
 
-/* What the pool ceiling does to a heap (CSV column "pools"). */
+/* What the pool ceilings do to a heap (CSV column "pools"). */
 enum cmp_pools {
-	POOLS_NONE,		/* no pool_bytes file */
-	POOLS_DRAINED,		/* pool_bytes falls to 0 with the ceiling at 0 */
-	POOLS_KEPT,		/* pool_bytes stays above 0 with the ceiling at 0 */
-	POOLS_UNCONTROLLED,	/* has pool_bytes, but the ceiling cannot be set */
+	POOLS_NONE,		/* no pool_bytes or cache_bytes file */
+	POOLS_DRAINED,		/* they fall to 0 with the ceilings at 0 */
+	POOLS_KEPT,		/* one stays above 0 with the ceilings at 0 */
+	POOLS_UNCONTROLLED,	/* has one, but its ceiling cannot be set */
 	POOLS_NR
 };
 
@@ -72,11 +71,24 @@ struct cmp_cell {
 	char note[CMP_NOTE_MAX];	/* said below the tables, or "" */
 };
 
-/* The pool ceiling: where it is, its value, whether we may set it. */
+/*
+ * The ceilings of what heaps keep for reuse (under the sysfs root), and
+ * the heap file that counts what each one governs.
+ */
+static const struct {
+	const char *param;
+	const char *bytes;
+} ceiling_files[] = {
+	{ "module/dmaheap_system/parameters/pool_bytes_max", "pool_bytes" },
+	{ "module/dmaheap_contig/parameters/cache_bytes_max", "cache_bytes" },
+};
+#define NR_CEILINGS	ARRAY_SIZE(ceiling_files)
+
+/* A ceiling: where it is, its value, whether we may set it. */
 struct ceiling {
 	char path[4200];
 	char value[32];			/* as read, restored after every change */
-	bool ok;
+	int err;			/* 0: we may set it; else why not */
 };
 
 struct cmp {
@@ -92,7 +104,7 @@ struct cmp {
 	struct cmp_cell *cells;		/* [mode][size][heap or memset] */
 	unsigned long iters, rounds;
 	uint64_t hold;			/* sustained bytes asked for */
-	struct ceiling ceil;
+	struct ceiling ceil[NR_CEILINGS];
 };
 
 static struct cmp_cell *cell(struct cmp *c, int mode, size_t s, size_t h)
@@ -186,7 +198,7 @@ static int set_pairs(struct cmp *c, const struct compare_opts *o)
 	return EXIT_OK;
 }
 
-/* ---- the pool ceiling ----------------------------------------------------- */
+/* ---- the pool ceilings ---------------------------------------------------- */
 
 static int read_file(const char *path, char *buf, size_t size)
 {
@@ -221,32 +233,38 @@ static int write_file(const char *path, const char *text)
 }
 
 /*
- * Write the ceiling read at the start back, which waits for the pools'
- * workers; with @drain, write 0 first, which empties every pool.  The
- * signals that would end us are blocked meanwhile, so that an interrupted
- * run never leaves the ceiling at 0.
+ * Write the ceilings read at the start back, which waits for the pools'
+ * workers; with @drain, write 0 to each first, which empties the pools.
+ * The signals that would end us are blocked meanwhile, so that an
+ * interrupted run never leaves a ceiling at 0.
  */
 static int ceiling_write(struct cmp *c, bool drain)
 {
+	int err[NR_CEILINGS] = { 0 }, ret = 0;
 	sigset_t block, old;
-	int err = 0, err2;
+	size_t i;
 
-	if (!c->ceil.ok)
-		return 0;
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	if (drain)
-		err = write_file(c->ceil.path, "0");
-	err2 = write_file(c->ceil.path, c->ceil.value);
+	for (i = 0; i < NR_CEILINGS && drain; i++)
+		if (!c->ceil[i].err)
+			err[i] = write_file(c->ceil[i].path, "0");
+	for (i = 0; i < NR_CEILINGS; i++)
+		if (!c->ceil[i].err)
+			err[i] = write_file(c->ceil[i].path, c->ceil[i].value) ?: err[i];
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (err || err2)
-		cli_err("cannot write the pool ceiling %s: %s (it was %s)", c->ceil.path,
-			strerror(-(err ?: err2)), c->ceil.value);
-	return err ?: err2;
+	for (i = 0; i < NR_CEILINGS; i++) {
+		if (!err[i])
+			continue;
+		cli_err("cannot write the pool ceiling %s: %s (it was %s)",
+			c->ceil[i].path, strerror(-err[i]), c->ceil[i].value);
+		ret = err[i];
+	}
+	return ret;
 }
 
 /* Empty every pool, and wait for their workers. */
@@ -261,31 +279,67 @@ static int pools_settle(struct cmp *c)
 	return ceiling_write(c, false);
 }
 
-/* pool_bytes of heap @name, or -1 when it has none. */
-static int64_t heap_pool_bytes(struct cmp *c, const char *name)
+/*
+ * What heap @name keeps under each ceiling (-1: it has no such file) into
+ * @bytes; whether it has any such file.
+ */
+static bool heap_kept_bytes(struct cmp *c, const char *name, int64_t *bytes)
 {
 	struct dmaheap_info info;
-	int64_t bytes = -1;
-	size_t i;
+	bool any = false;
+	size_t i, k;
 
+	for (k = 0; k < NR_CEILINGS; k++)
+		bytes[k] = -1;
 	if (dmaheap_heap_info(c->cli->ctx, name, &info))
-		return -1;
+		return false;
 	for (i = 0; i < info.nprops; i++)
-		if (!strcmp(info.props[i].key, "pool_bytes"))
-			bytes = strtoll(info.props[i].value, NULL, 10);
+		for (k = 0; k < NR_CEILINGS; k++)
+			if (!strcmp(info.props[i].key, ceiling_files[k].bytes)) {
+				bytes[k] = strtoll(info.props[i].value, NULL, 10);
+				any = true;
+			}
 	dmaheap_info_clear(&info);
-	return bytes;
+	return any;
 }
 
 /*
- * Find the ceiling and whether it can be set, and what it does to each
- * heap: measured, by setting it to 0 and reading pool_bytes.
+ * Say why the ceilings that govern some heap's files cannot be set, so
+ * that it is not taken for granted.
+ */
+static void ceiling_warn(struct cmp *c)
+{
+	int64_t bytes[NR_CEILINGS];
+	bool needed[NR_CEILINGS] = { false };
+	size_t h, k;
+
+	for (h = 0; h < c->nheaps; h++) {
+		heap_kept_bytes(c, c->heaps[h], bytes);
+		for (k = 0; k < NR_CEILINGS; k++)
+			needed[k] |= bytes[k] >= 0;
+	}
+	for (k = 0; k < NR_CEILINGS; k++) {
+		if (needed[k] && c->ceil[k].err)
+			fprintf(stderr, "dmaheap bench: cannot control the pool ceiling %s "
+				"(%s): cold samples may come from pools, and nothing waits "
+				"for the pools' workers\n", c->ceil[k].path,
+				strerror(-c->ceil[k].err));
+		else if (needed[k] && !strcmp(c->ceil[k].value, "0"))
+			fprintf(stderr, "dmaheap bench: the pool ceiling %s is 0: "
+				"that pool is off\n", c->ceil[k].path);
+	}
+}
+
+/*
+ * Find the ceilings and whether they can be set, and what they do to each
+ * heap: measured, by setting them to 0 and reading the heap's files.
  */
 static int ceiling_probe(struct cmp *c)
 {
 	const char *sys = getenv("DMAHEAP_SYSFS_DIR");
+	int64_t bytes[NR_CEILINGS];
 	char root[4096];
-	size_t len, h, up;
+	size_t len, h, up, k;
 	int err;
 
 	snprintf(root, sizeof(root), "%s", sys && *sys ? sys : DMAHEAP_DEFAULT_SYSFS_DIR);
@@ -298,33 +352,36 @@ static int ceiling_probe(struct cmp *c)
 	}
 	if (!*root)
 		strcpy(root, "./");
-	snprintf(c->ceil.path, sizeof(c->ceil.path), "%s%s", root, CEILING_PARAM);
+	for (k = 0; k < NR_CEILINGS; k++) {
+		struct ceiling *ce = &c->ceil[k];
 
-	err = read_file(c->ceil.path, c->ceil.value, sizeof(c->ceil.value));
-	if (!err && !*c->ceil.value)
-		err = -EINVAL;
-	if (!err)
-		err = write_file(c->ceil.path, c->ceil.value);
-	c->ceil.ok = !err;
-	if (err)
-		fprintf(stderr, "dmaheap bench: cannot control the pool ceiling %s (%s): "
-			"cold samples may come from pools, and nothing waits for "
-			"the pools' workers\n", c->ceil.path, strerror(-err));
-	else if (!strcmp(c->ceil.value, "0"))
-		fprintf(stderr, "dmaheap bench: the pool ceiling %s is 0: pools are off\n",
-			c->ceil.path);
+		snprintf(ce->path, sizeof(ce->path), "%s%s", root, ceiling_files[k].param);
+		err = read_file(ce->path, ce->value, sizeof(ce->value));
+		if (!err && !*ce->value)
+			err = -EINVAL;
+		if (!err)	/* the same value: may we write it? */
+			err = write_file(ce->path, ce->value);
+		ce->err = err;
+	}
+	ceiling_warn(c);
 
-	if (c->ceil.ok && pools_drain(c))
+	if (pools_drain(c))
 		return EXIT_FAIL;
 	for (h = 0; h < c->nheaps; h++) {
-		int64_t bytes = heap_pool_bytes(c, c->heaps[h]);
+		enum cmp_pools p = POOLS_NONE;
 
-		if (bytes < 0)
-			c->pools[h] = POOLS_NONE;
-		else if (!c->ceil.ok)
-			c->pools[h] = POOLS_UNCONTROLLED;
-		else
-			c->pools[h] = bytes ? POOLS_KEPT : POOLS_DRAINED;
+		heap_kept_bytes(c, c->heaps[h], bytes);
+		for (k = 0; k < NR_CEILINGS; k++) {
+			if (bytes[k] < 0)
+				continue;
+			if (c->ceil[k].err)
+				p = POOLS_UNCONTROLLED;
+			else if (bytes[k] > 0 && p != POOLS_UNCONTROLLED)
+				p = POOLS_KEPT;
+			else if (p == POOLS_NONE)
+				p = POOLS_DRAINED;
+		}
+		c->pools[h] = p;
 	}
 	return EXIT_OK;
 }
@@ -754,7 +811,7 @@ static void print_notes(struct cmp *c)
 	putchar('\n');
 	if (has_mode(c, CMP_COLD))
 		printf("cold       allocation + close with every pool empty%s\n",
-		       drained ? " (the pool ceiling\n"
+		       drained ? " (the pool ceilings\n"
 		       "           set to 0 and back before each sample)" : "");
 	if (has_mode(c, CMP_STEADY))
 		printf("steady     allocation + close of the same size again, pools warm\n");
@@ -769,10 +826,10 @@ static void print_notes(struct cmp *c)
 	if (drained)
 		printf("Before each sample the pools' deferred-free workers had finished.\n");
 	print_heaps_with(c, POOLS_DRAINED, "pools emptied for every cold sample");
-	print_heaps_with(c, POOLS_NONE, "no pools (no pool_bytes): cold is steady");
+	print_heaps_with(c, POOLS_NONE, "no pools (no pool_bytes or cache_bytes): cold is steady");
 	print_heaps_with(c, POOLS_KEPT,
-			 "a pool the ceiling does not empty (pool_bytes stays\n"
-			 "  above 0 at ceiling 0): cold samples may come from it");
+			 "memory the ceilings do not empty (pool_bytes or\n"
+			 "  cache_bytes stays above 0 at ceiling 0): cold samples may come from it");
 	if (uncontrolled)
 		print_heaps_with(c, POOLS_UNCONTROLLED,
 				 "the pool ceiling could not be changed: cold samples\n"

@@ -83,7 +83,7 @@ else
 	for h in "$A" "$B"; do
 		if [ -e "$CEIL" ] && [ -e "/sys/class/dmaheap/$h/pool_bytes" ]; then
 			grep "pools emptied for every cold sample" "$TMP/out" | grep -q "$h" ||
-				grep -q "^$h: a pool the ceiling does not empty" "$TMP/out" ||
+				grep -q "^$h: memory the ceilings do not empty" "$TMP/out" ||
 				bad "no note on the pools of $h"
 		elif [ ! -e "/sys/class/dmaheap/$h/pool_bytes" ]; then
 			grep "no pools" "$TMP/out" | grep -q "$h" || bad "no note that $h has no pools"

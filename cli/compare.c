@@ -551,8 +551,11 @@ static size_t hold_count(struct cmp *c, uint64_t size, const char **why)
 	return n;
 }
 
-/* Decide which heaps can take part in mode @mode at size @s. */
-static size_t prepare_block(struct cmp *c, int mode, size_t s, size_t *nbuf)
+/*
+ * Decide which heaps can take part in mode @mode at size @s, and how many
+ * buffers a sustained round holds (*@nbuf).
+ */
+static void prepare_block(struct cmp *c, int mode, size_t s, size_t *nbuf)
 {
 	uint64_t size = c->sizes[s];
 	const char *why = NULL;
@@ -585,7 +588,6 @@ static size_t prepare_block(struct cmp *c, int mode, size_t s, size_t *nbuf)
 		}
 	}
 	*nbuf = n;
-	return n;
 }
 
 /* Medians of the samples @t (NR_PARTS arrays of @want), minimum, maximum. */

@@ -92,8 +92,11 @@ check: deps
 demo: deps
 	scripts/demo
 
+# dmaheap's heaps against the kernel's own system heap in one 6.12 VM:
+# tables on stdout, CSV and PNG in build/bench/ (scripts/bench --help).
+# BENCH_ARGS go to dmaheap-bench, e.g. BENCH_ARGS="--iterations 31".
 bench: deps
-	tests/vm/run -- dmaheap-bench
+	scripts/bench -- $(BENCH_ARGS)
 
 install: lib cli
 	$(MAKE) -C lib install

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "bench.h"
 
 #define MAX_HEAPS	32
 #define MAX_SIZES	32
@@ -23,6 +23,7 @@
 
 static const char bench_help[] =
 "Usage: dmaheap bench [OPTIONS]\n"
+"       dmaheap bench --compare HEAP/BASE [--compare HEAP/BASE...] [OPTIONS]\n"
 "       dmaheap-bench [OPTIONS]\n"
 "\n"
 "Measure how long allocating a buffer and closing it again takes, for every\n"
@@ -33,13 +34,44 @@ static const char bench_help[] =
 "allocation median divided by the memset median.  Sizes that would not fit\n"
 "under a heap's cap, or in half of the free memory, are skipped.\n"
 "\n"
+"With --compare, measure heaps against each other instead, in three modes:\n"
+"cold, allocation + close with what heaps keep for reuse emptied (the\n"
+"system heaps' pools and the contiguous heap's cache: their ceilings in\n"
+"/sys/module/dmaheap_system/parameters/pool_bytes_max and\n"
+"/sys/module/dmaheap_contig/parameters/cache_bytes_max are set to 0 and back\n"
+"before each sample, which needs root); steady, allocation + close of the\n"
+"same size again and again, pools warm; sustained, allocating --hold\n"
+"bytes in buffers of the size, holding them, closing them all and waiting\n"
+"for the pools' workers, in MiB/s.  Every heap named and memset of the same\n"
+"bytes are measured in turn, in a rotating order, within each size and\n"
+"sample, so that drift falls on all of them alike; before each sample the\n"
+"pools' deferred-free workers have finished.  The first table has the\n"
+"medians, the second the ratio of HEAP's median time to BASE's for every\n"
+"--compare HEAP/BASE: below 1.00, HEAP is faster (sustained: has the higher\n"
+"MiB/s).  The notes below them say which heaps have no pools, or memory the\n"
+"ceilings do not empty, and whether the ceilings could be changed.\n"
+"\n"
 "Options:\n"
 "  -H, --heap NAME        measure this heap (repeatable; default: every heap)\n"
+"  -c, --compare HEAP/BASE\n"
+"                         compare heap HEAP with heap BASE (repeatable; heap\n"
+"                         names never contain '/')\n"
+"  -m, --mode LIST        with --compare: the modes, comma-separated, among\n"
+"                         cold, steady and sustained (default all three)\n"
 "  -s, --sizes LIST       comma-separated sizes (default " DEFAULT_SIZES ")\n"
-"  -i, --iterations N     timed runs per heap and size (default 15)\n"
+"  -i, --iterations N     timed runs per heap and size (default 15); with\n"
+"                         --compare, per heap, size and mode, cold and steady\n"
+"  -r, --rounds N         with --compare: sustained rounds per heap and size\n"
+"                         (default 3)\n"
+"      --hold SIZE        with --compare: what a sustained round holds\n"
+"                         (default 256M), or less where a heap's cap, the\n"
+"                         dmaheap budget, half of the free memory or the\n"
+"                         open-file limit allow less (the notes say so)\n"
 "  -o, --csv FILE         also write the results as CSV\n"
 "  -p, --png FILE         also draw latency against size for each heap, with\n"
-"                         the memset floor, as a PNG (needs gnuplot)\n"
+"                         the memset floor, as a PNG (needs gnuplot); with\n"
+"                         --compare, the ratios against size, a panel per\n"
+"                         mode, with memset over the first BASE\n"
 "      --from-csv FILE    measure nothing: print and plot the results of an\n"
 "                         earlier --csv run (for example one made in a VM)\n"
 "  -h, --help             show this help\n"
@@ -48,7 +80,10 @@ static const char bench_help[] =
 "  dmaheap bench\n"
 "  dmaheap bench --heap system --sizes 4K,1M --iterations 50\n"
 "  dmaheap bench --csv /mnt/share/bench.csv\n"
-"  dmaheap bench --from-csv bench.csv --png bench.png\n";
+"  dmaheap bench --from-csv bench.csv --png bench.png\n"
+"  dmaheap bench --compare system-uncached/system --sizes 4K,1M\n"
+"  dmaheap bench --compare ours/system --compare system-uncached/ours \\\n"
+"      --mode steady,sustained --csv /mnt/share/compare.csv\n";
 
 struct result {
 	char heap[DMAHEAP_NAME_MAX + 1];
@@ -90,14 +125,14 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* The median (the lower one for an even count: always a measured value). */
-static double median(double *v, size_t n)
+double bench_median(double *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
 	return v[(n - 1) / 2];
 }
 
 /* Whole nanoseconds, so that a CSV round trip keeps every figure. */
-static double now_ns(void)
+double bench_now_ns(void)
 {
 	struct timespec ts;
 
@@ -117,18 +152,18 @@ static int measure_memset(uint64_t size, unsigned long iters, double *t, double 
 		return -ENOMEM;
 	do_memset(buf, 1, size);	/* fault the pages in first */
 	for (i = 0; i < iters; i++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
 		do_memset(buf, (int)(i & 0xff), size);
-		t[i] = now_ns() - t0;
+		t[i] = bench_now_ns() - t0;
 	}
 	free(buf);
-	*med = median(t, iters);
+	*med = bench_median(t, iters);
 	return 0;
 }
 
 /* Why heap @name cannot take @size now, or NULL if it can. */
-static const char *no_room(struct cli *cli, const char *name, uint64_t size)
+const char *bench_no_room(struct cli *cli, const char *name, uint64_t size)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t alen = (size + page - 1) / page * page;
@@ -156,7 +191,7 @@ static void measure_heap(struct cli *cli, const char *name, uint64_t size,
 	int heap, fd;
 
 	r->iters = iters;
-	why = no_room(cli, name, size);
+	why = bench_no_room(cli, name, size);
 	if (why) {
 		snprintf(r->status, sizeof(r->status), "%s", why);
 		return;
@@ -168,7 +203,7 @@ static void measure_heap(struct cli *cli, const char *name, uint64_t size,
 	}
 	/* One untimed run first, so that first-use costs do not count. */
 	for (i = 0; i <= iters; i++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
 		fd = dmaheap_alloc_fd(heap, size, O_RDWR);
 		if (fd < 0) {
@@ -178,15 +213,15 @@ static void measure_heap(struct cli *cli, const char *name, uint64_t size,
 		}
 		close(fd);
 		if (i)
-			t[i - 1] = now_ns() - t0;
+			t[i - 1] = bench_now_ns() - t0;
 	}
-	r->alloc_med = median(t, iters);
+	r->alloc_med = bench_median(t, iters);
 	r->alloc_min = t[0];
 	r->alloc_max = t[iters - 1];
 	snprintf(r->status, sizeof(r->status), "ok");
 }
 
-static const char *fmt_time(double ns, char *buf, size_t size)
+const char *bench_fmt_time(double ns, char *buf, size_t size)
 {
 	if (ns < 1e3)
 		snprintf(buf, size, "%.0f ns", ns);
@@ -216,13 +251,13 @@ static void print_results(const struct results *rs, unsigned long iters)
 
 		cli_fmt_size(r->size, b[0], 32);
 		if (ok) {
-			fmt_time(r->alloc_med, b[1], 32);
-			fmt_time(r->alloc_min, b[2], 32);
-			fmt_time(r->alloc_max, b[3], 32);
+			bench_fmt_time(r->alloc_med, b[1], 32);
+			bench_fmt_time(r->alloc_min, b[2], 32);
+			bench_fmt_time(r->alloc_max, b[3], 32);
 			snprintf(b[5], 32, "%.2f", r->memset_med > 0 ?
 				 r->alloc_med / r->memset_med : 0);
 		}
-		fmt_time(r->memset_med, b[4], 32);
+		bench_fmt_time(r->memset_med, b[4], 32);
 		table_add(&t, r->heap, b[0], ok ? b[1] : "-", ok ? b[2] : "-",
 			  ok ? b[3] : "-", b[4], ok ? b[5] : "-", ok ? "" : r->status);
 	}
@@ -379,14 +414,38 @@ static int cmp_size(const void *a, const void *b)
 	return (x->size > y->size) - (x->size < y->size);
 }
 
+/* Run gnuplot on @script, which draws @png; an exit status. */
+int bench_gnuplot(const char *gnuplot, const char *script, const char *png)
+{
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execl(gnuplot, "gnuplot", script, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		cli_err("gnuplot failed to draw %s", png);
+		return EXIT_FAIL;
+	}
+	if (stat(png, &st) || st.st_size == 0) {
+		cli_err("gnuplot ran but %s is missing or empty", png);
+		return EXIT_FAIL;
+	}
+	printf("Wrote the chart to %s\n", png);
+	return EXIT_OK;
+}
+
 static int plot_png(const char *gnuplot, const char *png, struct results *rs)
 {
 	char dir[] = "/tmp/dmaheap-plot.XXXXXX", script[4200], path[4200];
 	char heaps[MAX_HEAPS][DMAHEAP_NAME_MAX + 1];
 	size_t nheaps = 0, h, i;
-	int status, rc = EXIT_FAIL;
-	struct stat st;
-	pid_t pid;
+	int rc = EXIT_FAIL;
 	FILE *f;
 
 	for (i = 0; i < rs->n; i++) {
@@ -453,23 +512,7 @@ static int plot_png(const char *gnuplot, const char *png, struct results *rs)
 		goto cleanup;
 	}
 
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		execl(gnuplot, "gnuplot", script, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
-		cli_err("gnuplot failed to draw %s", png);
-		goto cleanup;
-	}
-	if (stat(png, &st) || st.st_size == 0) {
-		cli_err("gnuplot ran but %s is missing or empty", png);
-		goto cleanup;
-	}
-	printf("Wrote the chart to %s\n", png);
-	rc = EXIT_OK;
+	rc = bench_gnuplot(gnuplot, script, png);
 cleanup:
 	for (h = 0; h <= nheaps; h++) {
 		snprintf(path, sizeof(path), "%s/%zu.dat", dir, h);
@@ -566,6 +609,10 @@ static int run_bench(struct cli *cli, int argc, char **argv)
 		{ "csv", required_argument, NULL, 'o' },
 		{ "png", required_argument, NULL, 'p' },
 		{ "from-csv", required_argument, NULL, 'F' },
+		{ "compare", required_argument, NULL, 'c' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "hold", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -574,12 +621,42 @@ static int run_bench(struct cli *cli, int argc, char **argv)
 	unsigned long iters = DEFAULT_ITERS;
 	uint64_t sizes[MAX_SIZES];
 	struct results rs = { 0 };
+	struct compare_opts co = {
+		.modes = CMP_ALL_MODES,
+		.rounds = CMP_DEFAULT_ROUNDS,
+		.hold = CMP_DEFAULT_HOLD,
+	};
 	size_t nnames = 0, nsizes;
+	const char *cmp_only = NULL;
 	int c, rc, err;
 
 	parse_sizes(DEFAULT_SIZES, sizes, &nsizes);
-	while ((c = getopt_long(argc, argv, "+H:s:i:o:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+H:c:m:s:i:r:o:p:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			if (co.npairs == CMP_MAX_PAIRS)
+				return cli_usage(&verb_bench, "at most %d --compare",
+						 CMP_MAX_PAIRS);
+			co.pairs[co.npairs++] = optarg;
+			break;
+		case 'm':
+			if (compare_parse_modes(optarg, &co.modes))
+				return cli_usage(&verb_bench, "bad mode list '%s' "
+						 "(cold, steady, sustained)", optarg);
+			cmp_only = "--mode";
+			break;
+		case 'r':
+			if (cli_parse_uint(optarg, MAX_ITERS, &co.rounds) || co.rounds == 0)
+				return cli_usage(&verb_bench, "bad round count '%s' (1-%d)",
+						 optarg, MAX_ITERS);
+			cmp_only = "--rounds";
+			break;
+		case 'L':
+			if (cli_parse_size(optarg, &co.hold) || co.hold == 0 ||
+			    co.hold > SIZE_MAX / 2)
+				return cli_usage(&verb_bench, "bad size '%s'", optarg);
+			cmp_only = "--hold";
+			break;
 		case 'H':
 			if (nnames == MAX_HEAPS)
 				return cli_usage(&verb_bench, "at most %d heaps", MAX_HEAPS);
@@ -612,6 +689,10 @@ static int run_bench(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage(&verb_bench, "unexpected argument '%s'", argv[optind]);
+	if (co.npairs && nnames)
+		return cli_usage(&verb_bench, "--heap and --compare do not mix");
+	if (!co.npairs && cmp_only && !from)
+		return cli_usage(&verb_bench, "%s needs --compare", cmp_only);
 	/* Say so before measuring, not after. */
 	if (png) {
 		gnuplot = find_gnuplot(gp, sizeof(gp));
@@ -623,6 +704,12 @@ static int run_bench(struct cli *cli, int argc, char **argv)
 		}
 	}
 
+	if ((from && compare_is_csv(from)) || (!from && co.npairs)) {
+		co.sizes = sizes;
+		co.nsizes = nsizes;
+		co.iters = iters;
+		return compare_run(cli, &co, from, csv, png, gnuplot);
+	}
 	if (from)
 		rc = read_csv(from, &rs, &iters);
 	else

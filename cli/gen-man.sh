@@ -66,8 +66,10 @@ convert() {
 		print
 		next
 	}
-	# An item: "  -x, --long ARG  text", "      --long  text", "  KEY  text".
-	section != "" && (/^  [^ ](.*[^ ])?  +[^ ]/ || /^ +--?[a-zA-Z]/) {
+	# An item: "  -x, --long ARG  text", "      --long  text", "  KEY  text",
+	# or an option alone on its line, its text on the next (hyphens are
+	# escaped as \- by now; the text starts further right).
+	section != "" && (/^  [^ ](.*[^ ])?  +[^ ]/ || /^(  |      )(\\-)?\\-[a-zA-Z]/) {
 		flush_item()
 		line = $0
 		sub(/^ +/, "", line)
@@ -84,7 +86,7 @@ convert() {
 	# Continuation of the text of an item.
 	section != "" && key != "" && /^   +[^ ]/ {
 		sub(/^ +/, "")
-		text = text " " $0
+		text = text == "" ? $0 : text " " $0
 		next
 	}
 	section != "" {

@@ -4,7 +4,7 @@
 # the man page made from them, usage errors and exit codes, list/stat output
 # (table and JSON, aliases folded), heap lookup errors, users against a fake
 # core tree, top against a fake /proc and dma-buf debug file, and bench's
-# CSV and PNG output.
+# CSV and PNG output, with and without --compare.
 #
 # The fake heap nodes are character devices with /dev/null's numbers (mknod
 # needs root; tests that need them skip otherwise): they open like heap
@@ -131,6 +131,24 @@ run 2 "$D" stat --watch --json
 run 2 "$D" bench --iterations 0
 run 2 "$D" bench --sizes 4K,,x
 run 2 "$D" bench stray
+# --compare and its options
+for pair in system system/ /system system/system a/b/c ""; do
+	run 2 "$D" bench --compare "$pair"
+	has "compare" "$TMP/err"
+done
+run 2 "$D" bench --compare system-uncached/system --compare system-uncached/system
+has "given twice" "$TMP/err"
+run 2 "$D" bench --compare system-uncached/system --heap system
+has "do not mix" "$TMP/err"
+for opt in "--mode cold" "--rounds 2" "--hold 1M"; do
+	run 2 "$D" bench $opt
+	has "${opt% *} needs --compare" "$TMP/err"
+done
+for opt in "--mode warm" "--mode cold,,x" "--mode=" "--rounds 0" "--rounds x" "--hold 0" \
+	"--hold 1Q" "--sizes 4K,4K" "--sizes 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17"; do
+	run 2 "$D" bench --compare system-uncached/system $opt
+done
+run 3 "$D" bench --compare no-such-heap/system
 end reject_bad_usage
 
 # ---- list and stat on the fake tree -------------------------------------------------
@@ -481,6 +499,122 @@ if command -v gnuplot >/dev/null; then
 	end draw_bench_png
 else
 	skip draw_bench_png "gnuplot is not installed"
+fi
+
+# ---- bench --compare output ---------------------------------------------------------
+# Two sizes, three modes; "linux,cma" tests quoting, its 32 MiB round failed.
+C='mode,size_bytes,heap,baseline,samples,median_ns,min_ns,max_ns,alloc_median_ns,close_median_ns,wait_median_ns,hold_bytes,mib_per_s,memset_median_ns,memset_mib_per_s,ratio,pools,status,note'
+{
+	echo "$C"
+	cat <<'EOF'
+cold,4096,"ours","system",15,20000,15000,40000,12000,8000,0,0,,1000,,2.0000,drained,"ok",""
+cold,4096,"system","",15,10000,9000,12000,7000,3000,0,0,,1000,,,none,"ok",""
+cold,4096,"linux,cma","ours",15,30000,25000,35000,20000,10000,0,0,,1000,,1.5000,kept,"ok",""
+cold,33554432,"ours","system",15,9000000,8000000,9900000,8800000,200000,0,0,,6000000,,1.0000,drained,"ok",""
+cold,33554432,"system","",15,9000000,8500000,9500000,8900000,100000,0,0,,6000000,,,none,"ok",""
+cold,33554432,"linux,cma","ours",15,18000000,17000000,19000000,17900000,100000,0,0,,6000000,,2.0000,kept,"ok",""
+steady,4096,"ours","system",15,5000,4000,6000,3000,2000,0,0,,1000,,0.5000,drained,"ok",""
+steady,4096,"system","",15,10000,9000,11000,7000,3000,0,0,,1000,,,none,"ok",""
+steady,4096,"linux,cma","ours",0,0,0,0,0,0,0,0,,1000,,,kept,"skipped: over the heap's cap",""
+steady,33554432,"ours","system",15,450000,400000,500000,300000,150000,0,0,,6000000,,0.0500,drained,"ok",""
+steady,33554432,"system","",15,9000000,8500000,9500000,8900000,100000,0,0,,6000000,,,none,"ok",""
+steady,33554432,"linux,cma","ours",15,900000,800000,1000000,800000,100000,0,0,,6000000,,2.0000,kept,"ok",""
+sustained,4096,"ours","system",3,1000000000,900000000,1100000000,600000000,300000000,100000000,67108864,64.0,250000000,256.0,0.8000,drained,"ok","held 64 MiB, not 256 MiB: the open-file limit"
+sustained,4096,"system","",3,1250000000,1200000000,1300000000,1000000000,250000000,0,67108864,51.2,250000000,256.0,,none,"ok","held 64 MiB, not 256 MiB: the open-file limit"
+sustained,4096,"linux,cma","ours",3,2000000000,1900000000,2100000000,1800000000,200000000,0,67108864,32.0,250000000,256.0,2.0000,kept,"ok","held 64 MiB, not 256 MiB: the open-file limit"
+sustained,33554432,"ours","system",3,1000000000,900000000,1100000000,600000000,300000000,100000000,268435456,256.0,500000000,512.0,1.2500,drained,"ok",""
+sustained,33554432,"system","",3,800000000,700000000,900000000,700000000,100000000,0,268435456,320.0,500000000,512.0,,none,"ok",""
+sustained,33554432,"linux,cma","ours",0,0,0,0,0,0,0,268435456,,500000000,512.0,,kept,"error: ENOMEM after 3 of 8 buffers",""
+EOF
+} > "$TMP/cmp.csv"
+begin
+run 0 "$D" bench --from-csv "$TMP/cmp.csv" --csv "$TMP/cmp-out.csv"
+cmp -s "$TMP/cmp.csv" "$TMP/cmp-out.csv" || { bad "--compare CSV did not survive a round trip"; diff "$TMP/cmp.csv" "$TMP/cmp-out.csv" | diag; }
+has "^15 samples (cold, steady) and 3 rounds (sustained)\.$" "$TMP/out"
+has "^HEAP  *MODE  *4 KiB  *32 MiB$" "$TMP/out"
+has "^ours  *cold  *20.0 us  *9.00 ms$" "$TMP/out"
+has "^linux,cma  *steady  *-  *900.0 us$" "$TMP/out"
+has "^memset  *steady  *1.0 us  *6.00 ms$" "$TMP/out"
+has "^ours  *sustained  *64.0 MiB/s  *256 MiB/s$" "$TMP/out"
+has "^system  *sustained  *51.2 MiB/s  *320 MiB/s$" "$TMP/out"
+has "^linux,cma  *sustained  *32.0 MiB/s  *-$" "$TMP/out"
+has "^memset  *sustained  *256 MiB/s  *512 MiB/s$" "$TMP/out"
+has "^RATIO  *MODE  *4 KiB  *32 MiB$" "$TMP/out"
+# The ratios are computed again from the medians, not read.
+has "^ours/system  *cold  *2.00  *1.00$" "$TMP/out"
+has "^ours/system  *steady  *0.50  *0.05$" "$TMP/out"
+has "^ours/system  *sustained  *0.80  *1.25$" "$TMP/out"
+has "^linux,cma/ours  *steady  *-  *2.00$" "$TMP/out"
+has "^linux,cma/ours  *sustained  *2.00  *-$" "$TMP/out"
+[ "$(grep -c '^[a-z,]*/[a-z]*  ' "$TMP/out")" -eq 6 ] || bad "not 6 ratio rows"
+has "^ours: pools emptied for every cold sample$" "$TMP/out"
+has "^system: no pools (no pool_bytes or cache_bytes): cold is steady$" "$TMP/out"
+has "^linux,cma: memory the ceilings do not empty" "$TMP/out"
+has "^sustained  MiB/s of a round: allocate 256 MiB in buffers of the size,$" "$TMP/out"
+has "^sustained, 4 KiB: held 64 MiB, not 256 MiB: the open-file limit$" "$TMP/out"
+has "^linux,cma, steady, 4 KiB: skipped: over the heap's cap$" "$TMP/out"
+has "^linux,cma, sustained, 32 MiB: error: ENOMEM after 3 of 8 buffers$" "$TMP/out"
+# Another order of rows, a heap that is only a baseline first: listed first.
+{ echo "$C"; grep '"system",""' "$TMP/cmp.csv"; grep -v '"system",""' "$TMP/cmp.csv" | sed 1d; } > "$TMP/cmp2.csv"
+run 0 "$D" bench --from-csv "$TMP/cmp2.csv"
+[ "$(grep -m 1 '  cold  ' "$TMP/out" | cut -d ' ' -f 1)" = system ] ||
+	bad "heaps are not listed in the order of the file"
+has "^ours/system  *cold  *2.00  *1.00$" "$TMP/out"
+{ echo "$C"; echo 'cold,4096,"ours","system",15,x,1,1,1,1,0,0,,1,,,drained,"ok",""'; } > "$TMP/cmp3.csv"
+run 1 "$D" bench --from-csv "$TMP/cmp3.csv"
+has "line 2: not a 'dmaheap bench --compare --csv' file" "$TMP/err"
+{ echo "$C"; echo 'cold,4096,"ours","system",15,1,1,1,1,1,0,0,,1,,,frob,"ok",""'; } > "$TMP/cmp3.csv"
+run 1 "$D" bench --from-csv "$TMP/cmp3.csv"
+has "line 2: not a" "$TMP/err"
+end read_compare_csv
+
+begin
+if command -v gnuplot >/dev/null; then
+	run 0 "$D" bench --from-csv "$TMP/cmp.csv" --png "$TMP/cmp.png"
+	if [ "$(head -c 4 "$TMP/cmp.png" | od -An -tx1 | tr -d ' \n')" != "89504e47" ]; then
+		bad "$TMP/cmp.png is not a PNG"
+	fi
+	has "Wrote the chart to $TMP/cmp.png" "$TMP/out"
+	end draw_compare_png
+else
+	skip draw_compare_png "gnuplot is not installed"
+fi
+
+begin
+if [ $nodes = yes ]; then
+	# The fake heaps refuse every allocation (ENOTTY): a failed run with
+	# a full table, memset measured, and the pool ceiling left as it was.
+	P=$TMP/pools/sys
+	mkdir -p "$P/class/dmaheap/system" "$P/module/dmaheap_system/parameters"
+	echo 0 > "$P/class/dmaheap/system/pool_bytes"
+	echo 12345 > "$P/module/dmaheap_system/parameters/pool_bytes_max"
+	run 1 env DMAHEAP_SYSFS_DIR="$P/class/dmaheap" "$(dirname "$D")/dmaheap-bench" \
+		--compare system/system-uncached --sizes 4K,8K --iterations 2 --rounds 1 \
+		--hold 64K --csv "$TMP/fake.csv"
+	has "^system  *cold  *-  *-$" "$TMP/out"
+	has "^memset  *sustained  *[0-9.]* MiB/s  *[0-9.]* MiB/s$" "$TMP/out"
+	has "^system/system-uncached  *steady  *-  *-$" "$TMP/out"
+	has "^system, cold, 4 KiB: error: ENOTTY$" "$TMP/out"
+	has "^system: pools emptied for every cold sample$" "$TMP/out"
+	has "^system-uncached: no pools (no pool_bytes or cache_bytes)" "$TMP/out"
+	[ "$(cat "$P/module/dmaheap_system/parameters/pool_bytes_max")" = 12345 ] ||
+		bad "the pool ceiling was not put back"
+	[ "$(head -n 1 "$TMP/fake.csv")" = "$C" ] || bad "CSV header: $(head -n 1 "$TMP/fake.csv")"
+	# 3 modes x 2 sizes x 2 heaps, every memset figure above 0.
+	[ "$(wc -l < "$TMP/fake.csv")" -eq 13 ] || bad "bench wrote $(wc -l < "$TMP/fake.csv") CSV lines, not 13"
+	awk -F, 'NR > 1 && !($14 > 0) { bad = 1 } END { exit bad }' "$TMP/fake.csv" ||
+		bad "a memset figure is not above 0"
+	awk -F, 'NR > 1 && $1 == "sustained" && !($15 > 0) { bad = 1 } END { exit bad }' "$TMP/fake.csv" ||
+		bad "a sustained memset MiB/s is not above 0"
+	# Without the ceiling: said so, and cold samples are taken anyway.
+	rm "$P/module/dmaheap_system/parameters/pool_bytes_max"
+	run 1 env DMAHEAP_SYSFS_DIR="$P/class/dmaheap" "$D" bench \
+		--compare system/system-uncached --sizes 4K --iterations 1 --mode cold
+	has "cannot control the pool ceiling $P/module/dmaheap_system/parameters/pool_bytes_max" "$TMP/err"
+	has "^system: the pool ceiling could not be changed" "$TMP/out"
+	end run_compare_on_fake_heaps
+else
+	skip run_compare_on_fake_heaps "mknod needs root"
 fi
 
 begin

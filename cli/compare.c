@@ -50,7 +50,7 @@ static const char *const mode_names[CMP_NR_MODES] = {
 
 /* What the pool ceilings do to a heap (CSV column "pools"). */
 enum cmp_pools {
-	POOLS_NONE,		/* no pool_bytes or cache_bytes file */
+	POOLS_NONE,		/* no pool_bytes file */
 	POOLS_DRAINED,		/* they fall to 0 with the ceilings at 0 */
 	POOLS_KEPT,		/* one stays above 0 with the ceilings at 0 */
 	POOLS_UNCONTROLLED,	/* has one, but its ceiling cannot be set */
@@ -72,15 +72,14 @@ struct cmp_cell {
 };
 
 /*
- * The ceilings of what heaps keep for reuse (under the sysfs root), and
- * the heap file that counts what each one governs.
+ * The ceilings of what heaps keep for reuse (under the sysfs root).  A
+ * heap's pool_bytes file counts what it keeps; the contiguous heap's pool
+ * is under the second ceiling, every other heap's under the first.
  */
-static const struct {
-	const char *param;
-	const char *bytes;
-} ceiling_files[] = {
-	{ "module/dmaheap_system/parameters/pool_bytes_max", "pool_bytes" },
-	{ "module/dmaheap_contig/parameters/cache_bytes_max", "cache_bytes" },
+enum { CEIL_SYSTEM, CEIL_CONTIG };
+static const char *const ceiling_files[] = {
+	[CEIL_SYSTEM] = "module/dmaheap_system/parameters/pool_bytes_max",
+	[CEIL_CONTIG] = "module/dmaheap_contig/parameters/pool_bytes_max",
 };
 #define NR_CEILINGS	ARRAY_SIZE(ceiling_files)
 
@@ -287,18 +286,17 @@ static bool heap_kept_bytes(struct cmp *c, const char *name, int64_t *bytes)
 {
 	struct dmaheap_info info;
 	bool any = false;
-	size_t i, k;
+	size_t k;
 
 	for (k = 0; k < NR_CEILINGS; k++)
 		bytes[k] = -1;
 	if (dmaheap_heap_info(c->cli->ctx, name, &info))
 		return false;
-	for (i = 0; i < info.nprops; i++)
-		for (k = 0; k < NR_CEILINGS; k++)
-			if (!strcmp(info.props[i].key, ceiling_files[k].bytes)) {
-				bytes[k] = strtoll(info.props[i].value, NULL, 10);
-				any = true;
-			}
+	if (info.known & DMAHEAP_KNOWN_POOL_BYTES) {
+		k = info.contiguous > 0 ? CEIL_CONTIG : CEIL_SYSTEM;
+		bytes[k] = (int64_t)info.pool_bytes;
+		any = true;
+	}
 	dmaheap_info_clear(&info);
 	return any;
 }
@@ -355,7 +353,7 @@ static int ceiling_probe(struct cmp *c)
 	for (k = 0; k < NR_CEILINGS; k++) {
 		struct ceiling *ce = &c->ceil[k];
 
-		snprintf(ce->path, sizeof(ce->path), "%s%s", root, ceiling_files[k].param);
+		snprintf(ce->path, sizeof(ce->path), "%s%s", root, ceiling_files[k]);
 		err = read_file(ce->path, ce->value, sizeof(ce->value));
 		if (!err && !*ce->value)
 			err = -EINVAL;
@@ -828,10 +826,10 @@ static void print_notes(struct cmp *c)
 	if (drained)
 		printf("Before each sample the pools' deferred-free workers had finished.\n");
 	print_heaps_with(c, POOLS_DRAINED, "pools emptied for every cold sample");
-	print_heaps_with(c, POOLS_NONE, "no pools (no pool_bytes or cache_bytes): cold is steady");
+	print_heaps_with(c, POOLS_NONE, "no pools (no pool_bytes): cold is steady");
 	print_heaps_with(c, POOLS_KEPT,
-			 "memory the ceilings do not empty (pool_bytes or\n"
-			 "  cache_bytes stays above 0 at ceiling 0): cold samples may come from it");
+			 "memory the ceilings do not empty (pool_bytes stays\n"
+			 "  above 0 at ceiling 0): cold samples may come from it");
 	if (uncontrolled)
 		print_heaps_with(c, POOLS_UNCONTROLLED,
 				 "the pool ceiling could not be changed: cold samples\n"

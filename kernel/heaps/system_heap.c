@@ -6,7 +6,8 @@
  * struct system_heap_variant):
  *
  *   system                  cached pages from anywhere in RAM
- *   system-uncached         the same, write-combined for the CPU (x86)
+ *   system-uncached         the same, write-combined for the CPU (x86,
+ *                           arm64)
  *   system-dma32            cached pages below 4 GiB, for 32-bit DMA
  *                           masters without an IOMMU
  *   system-uncached-dma32   write-combined pages below 4 GiB
@@ -41,17 +42,52 @@
  * changes (clflush per line, or wbinvd), after flushing the TLBs.  That is
  * the one flush at allocation: afterwards no cacheable mapping of the pages
  * exists, and devices read zeroes.
+ *
+ * Write-combined variants on arm64.  arm64 cannot change the linear
+ * mapping's memory type (no set_memory_wc()): it stays cacheable, as it
+ * does for the kernel's own dma_alloc_coherent() buffers of devices that do
+ * not snoop the CPU caches.  The user mapping and the vmap are Normal
+ * Non-cacheable (pgprot_writecombine()), device mappings skip CPU syncs, as
+ * on x86.  The rules that keep the cacheable alias harmless (docs/DESIGN.md,
+ * "system-uncached on arm64", has the reasoning):
+ *  - nothing writes through the alias while the buffer lives, so no line
+ *    of it is ever dirty: the caches can only hold clean lines, which are
+ *    never written back over what the write-combined mappings or devices
+ *    put in memory, and which non-cacheable accesses and devices that do
+ *    not snoop never look at;
+ *  - the zeroes written through the alias (by __GFP_ZERO, or by the pool's
+ *    worker) are cleaned to memory and the lines invalidated before the
+ *    pages are handed out: the one flush at allocation (the attribute
+ *    ops' prepare), and one after every zeroing in the pool (zeroed);
+ *  - a device that does snoop the CPU caches could be served a clean line
+ *    fetched (speculatively, at any time) before a write-combined CPU write:
+ *    the exporter has this heap invalidate the buffer's lines before such a
+ *    device maps it and after CPU access that may have written while one
+ *    has it mapped (the drop_cpu_alias callback of struct
+ *    dmaheap_buffer_ops).
+ * No cache-maintenance function is exported to modules on arm64, so the
+ * module maintains caches with the DMA API, on a platform device of its own
+ * that does not snoop (nothing configures its DMA, so the DMA layer treats
+ * it as non-coherent and runs dma-direct for it): dma_sync_single_for_device()
+ * cleans to the point of coherency, dma_sync_single_for_cpu() invalidates.
+ * The variants are not registered where that does no maintenance: when the
+ * device is coherent after all, or when every mapping bounces through
+ * swiotlb (the syncs would then maintain the bounce slots, not our pages).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/dma-buf.h>
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #ifdef CONFIG_X86
 #include <asm/set_memory.h>
@@ -120,7 +156,7 @@ MODULE_PARM_DESC(name, "Name of the cached heap (default \"system\"; empty: none
 static char *uncached_name = "system-uncached";
 module_param(uncached_name, charp, 0444);
 MODULE_PARM_DESC(uncached_name,
-		 "Name of the write-combined heap, x86 only (default \"system-uncached\"; empty: none)");
+		 "Name of the write-combined heap, x86 and arm64 only (default \"system-uncached\"; empty: none)");
 
 static char *dma32_name = "system-dma32";
 module_param(dma32_name, charp, 0444);
@@ -130,7 +166,7 @@ MODULE_PARM_DESC(dma32_name,
 static char *uncached_dma32_name = "system-uncached-dma32";
 module_param(uncached_dma32_name, charp, 0444);
 MODULE_PARM_DESC(uncached_dma32_name,
-		 "Name of the write-combined heap below 4 GiB, x86 only (default \"system-uncached-dma32\"; empty: none)");
+		 "Name of the write-combined heap below 4 GiB, x86 and arm64 only (default \"system-uncached-dma32\"; empty: none)");
 
 #ifdef CONFIG_X86
 static int system_heap_set_wc(struct page **pages, unsigned int npages)
@@ -148,9 +184,194 @@ static const struct system_attr_ops system_heap_wc_ops = {
 	.restore = system_heap_set_wb,
 };
 #define SYSTEM_HEAP_WC_OPS	(&system_heap_wc_ops)
+/* The linear mapping is write-combined too: there is no cached alias. */
+#define SYSTEM_HEAP_DROP_CPU_ALIAS	NULL
+
+/* Why write-combined variants cannot be registered, or NULL. */
+static const char *system_heap_wc_setup(void)
+{
+	return NULL;
+}
+
+static void system_heap_wc_teardown(void)
+{
+}
+#elif defined(CONFIG_ARM64)
+/* Cache maintenance covers at most this much between two reschedules. */
+#define SYSTEM_MAINT_MAX	SZ_4M
+
+/* The non-coherent device whose DMA syncs maintain the caches (above). */
+static struct platform_device *system_maint_pdev;
+
+/*
+ * Clean (if @clean) the CPU caches' lines of @len bytes of physically
+ * contiguous pages from @page to the point of coherency, then invalidate
+ * them.  The mapping itself does nothing (dma-direct, no bouncing: checked
+ * at load); the syncs do the work.  Mapping with DMA_ATTR_SKIP_CPU_SYNC and
+ * syncing explicitly, rather than letting map and unmap sync, keeps DMA-API
+ * debugging quiet when the pages are mapped for an importer at the same
+ * time (it refuses overlapping mappings that sync).
+ */
+static int system_maint_range(struct page *page, size_t len, bool clean)
+{
+	struct device *dev = &system_maint_pdev->dev;
+	dma_addr_t addr;
+
+	addr = dma_map_page_attrs(dev, page, 0, len, DMA_BIDIRECTIONAL,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+	if (dma_mapping_error(dev, addr)) {
+		pr_err_ratelimited("cannot map %zu bytes at pfn %#lx for cache maintenance\n",
+				   len, page_to_pfn(page));
+		return -ENOMEM;
+	}
+	if (clean)
+		dma_sync_single_for_device(dev, addr, len, DMA_BIDIRECTIONAL);
+	dma_sync_single_for_cpu(dev, addr, len, DMA_BIDIRECTIONAL);
+	dma_unmap_page_attrs(dev, addr, len, DMA_BIDIRECTIONAL,
+			     DMA_ATTR_SKIP_CPU_SYNC);
+	return 0;
+}
+
+/**
+ * struct system_maint_run - physically adjacent pages gathered for one
+ *	maintenance call
+ * @page:	First page of the run.
+ * @len:	Bytes in the run (0: empty).
+ * @clean:	Clean before invalidating.
+ */
+struct system_maint_run {
+	struct page *page;
+	size_t len;
+	bool clean;
+};
+
+static int system_maint_flush(struct system_maint_run *run)
+{
+	int ret;
+
+	if (!run->len)
+		return 0;
+	ret = system_maint_range(run->page, run->len, run->clean);
+	run->len = 0;
+	cond_resched();
+	return ret;
+}
+
+/* Add @len bytes from @page to the run, maintaining what came before. */
+static int system_maint_add(struct system_maint_run *run, struct page *page,
+			    size_t len)
+{
+	int ret;
+
+	if (run->len && run->len + len <= SYSTEM_MAINT_MAX &&
+	    page_to_pfn(page) ==
+	    page_to_pfn(run->page) + (run->len >> PAGE_SHIFT)) {
+		run->len += len;
+		return 0;
+	}
+	ret = system_maint_flush(run);
+	run->page = page;
+	run->len = len;
+	return ret;
+}
+
+/* @prepare: the zeroes of fresh pages to memory, no line left cached. */
+static int system_heap_clean_pages(struct page **pages, unsigned int npages)
+{
+	struct system_maint_run run = { .clean = true };
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < npages; i++) {
+		ret = system_maint_add(&run, pages[i], PAGE_SIZE);
+		if (ret)
+			return ret;
+	}
+	return system_maint_flush(&run);
+}
+
+/* @zeroed: the same for a block the pool zeroed. */
+static int system_heap_clean_block(struct page *page, unsigned int order)
+{
+	return system_maint_range(page, PAGE_SIZE << order, true);
+}
+
+/*
+ * dmaheap_buffer_ops.drop_cpu_alias: invalidate the lines of the linear
+ * mapping that speculation may have brought in since.  They are all clean
+ * (nothing writes through the alias), so there is nothing to clean.
+ */
+static int system_heap_drop_cpu_alias(struct dmaheap_buffer *dbuf)
+{
+	struct system_maint_run run = { .clean = false };
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	/*
+	 * The CPU's write-combined stores reach memory first: a line fetched
+	 * after its invalidation must not hold older data.
+	 */
+	wmb();
+	for_each_sgtable_sg(&dbuf->sgt, sg, i) {
+		ret = system_maint_add(&run, sg_page(sg), sg->length);
+		if (ret)
+			return ret;
+	}
+	return system_maint_flush(&run);
+}
+
+static const struct system_attr_ops system_heap_wc_ops = {
+	.prepare = system_heap_clean_pages,
+	.zeroed = system_heap_clean_block,
+};
+#define SYSTEM_HEAP_WC_OPS	(&system_heap_wc_ops)
+#define SYSTEM_HEAP_DROP_CPU_ALIAS	system_heap_drop_cpu_alias
+
+static void system_heap_wc_teardown(void)
+{
+	if (system_maint_pdev)
+		platform_device_unregister(system_maint_pdev);
+	system_maint_pdev = NULL;
+}
+
+/*
+ * Set up the maintenance device.  Return why write-combined variants cannot
+ * be registered, or NULL.
+ */
+static const char *system_heap_wc_setup(void)
+{
+	struct platform_device *pdev;
+	phys_addr_t pool_end;
+	const char *why = NULL;
+
+	pdev = platform_device_register_simple(KBUILD_MODNAME,
+					       PLATFORM_DEVID_NONE, NULL, 0);
+	if (IS_ERR(pdev))
+		return "cannot register a device for cache maintenance";
+	system_maint_pdev = pdev;
+	if (dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64)))
+		why = "its cache-maintenance device cannot take a 64-bit DMA mask";
+	else if (dev_is_dma_coherent(&pdev->dev))
+		why = "the DMA layer treats its device as coherent and would not maintain the caches";
+	else if (dmaheap_swiotlb_forced(&pdev->dev, &pool_end))
+		why = "the DMA layer bounces every mapping through swiotlb (swiotlb=force)";
+	if (why)
+		system_heap_wc_teardown();
+	return why;
+}
 #else
-/* Write-combined page attributes are implemented for x86 only. */
 #define SYSTEM_HEAP_WC_OPS	NULL
+#define SYSTEM_HEAP_DROP_CPU_ALIAS	NULL
+
+static const char *system_heap_wc_setup(void)
+{
+	return "write-combined pages are only implemented for x86 and arm64";
+}
+
+static void system_heap_wc_teardown(void)
+{
+}
 #endif
 
 /*
@@ -199,6 +420,7 @@ static void system_heap_free(struct dmaheap_buffer *dbuf)
 
 static const struct dmaheap_buffer_ops system_heap_buffer_ops = {
 	.free = system_heap_free,
+	.drop_cpu_alias = SYSTEM_HEAP_DROP_CPU_ALIAS,
 };
 
 /**
@@ -425,11 +647,15 @@ static const struct attribute_group *system_heap_groups[] = {
 	NULL,
 };
 
-/* Why a variant cannot be registered on this kernel, or NULL. */
-static const char *system_heap_unsupported(const struct system_heap_variant *v)
+/*
+ * Why a variant cannot be registered on this kernel, or NULL; @wc_why says
+ * why write-combined variants cannot (NULL: they can).
+ */
+static const char *system_heap_unsupported(const struct system_heap_variant *v,
+					   const char *wc_why)
 {
-	if ((v->buf_flags & DMAHEAP_BUF_UNCACHED) && !v->attr_ops)
-		return "write-combined page attributes are only implemented for x86";
+	if ((v->buf_flags & DMAHEAP_BUF_UNCACHED) && wc_why)
+		return wc_why;
 	if ((v->props & DMAHEAP_PROP_DMA32) && !IS_ENABLED(CONFIG_ZONE_DMA32))
 		return "the kernel has no ZONE_DMA32";
 	if (dmaheap_name_owned_by_kernel(*v->name))
@@ -452,12 +678,30 @@ static void system_heap_unregister_all(void)
 	}
 }
 
+/* Is a write-combined variant asked for (has a name)? */
+static bool system_heap_wants_wc(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(system_heap_variants); i++) {
+		const struct system_heap_variant *v = &system_heap_variants[i];
+
+		if ((v->buf_flags & DMAHEAP_BUF_UNCACHED) && *v->name &&
+		    **v->name)
+			return true;
+	}
+	return false;
+}
+
 static int __init system_heap_init(void)
 {
+	const char *wc_why = NULL;
 	unsigned int registered = 0;
 	size_t i;
 	int ret;
 
+	if (system_heap_wants_wc())
+		wc_why = system_heap_wc_setup();
 	for (i = 0; i < ARRAY_SIZE(system_heap_variants); i++) {
 		struct system_heap_variant *v = &system_heap_variants[i];
 		struct dmaheap_info info = {
@@ -471,7 +715,7 @@ static int __init system_heap_init(void)
 
 		if (!*v->name || !**v->name)
 			continue;
-		why = system_heap_unsupported(v);
+		why = system_heap_unsupported(v, wc_why);
 		if (why) {
 			pr_notice("heap '%s' not registered: %s\n", *v->name,
 				  why);
@@ -492,18 +736,23 @@ static int __init system_heap_init(void)
 	}
 	if (!registered) {
 		pr_err("no heap to register\n");
-		return -ENODEV;
+		ret = -ENODEV;
+		goto teardown_wc;
 	}
 	return 0;
 
 unregister:
 	system_heap_unregister_all();
+teardown_wc:
+	system_heap_wc_teardown();
 	return ret;
 }
 
 static void __exit system_heap_exit(void)
 {
+	/* Pools first: their worker may still maintain caches. */
 	system_heap_unregister_all();
+	system_heap_wc_teardown();
 }
 
 module_init(system_heap_init);

@@ -9,9 +9,12 @@
  * block and zeroes it itself, which is no more work than a new page) and,
  * for a write-combined heap, without changing page attributes (pooled pages
  * keep them: no memtype reservation, no TLB flush, no cache flush).  The
- * worker zeroes a write-combined page through its linear mapping, which
- * set_pages_array_wc() made write-combined, so the zeroes need no flush
- * either.
+ * worker zeroes a write-combined page through its linear mapping.  On x86
+ * set_pages_array_wc() made that mapping write-combined, so the zeroes need
+ * no flush.  On arm64 the linear mapping stays cacheable: the zeroes may sit
+ * in the CPU caches, so the variant's zeroed op cleans and invalidates the
+ * block before it goes on a free list, and a block that op fails on goes
+ * back to the page allocator.
  *
  * Pages go back to the page allocator instead when they do not fit under
  * the pool's ceiling (pool_bytes_max, per heap), unzeroed; when they are
@@ -139,7 +142,8 @@ void system_pages_release(const struct system_attr_ops *attr,
 
 		list_del(&page->lru);
 		set_page_private(page, 0);
-		if (attr && !system_restore_block(attr, page, order))
+		if (attr && attr->restore &&
+		    !system_restore_block(attr, page, order))
 			continue;
 		__free_pages(page, order);
 		cond_resched();
@@ -156,6 +160,29 @@ static void system_zero_block(struct page *page, unsigned int order)
 		if (!(i % 64))
 			cond_resched();
 	}
+}
+
+/*
+ * Zero a released 2^@order block for reuse, and leave none of its lines in
+ * the CPU caches where the linear mapping is cacheable.  False if the block
+ * is not fit for the pool (it must go back to the page allocator).
+ */
+static bool system_pool_zero(struct system_pool *p, struct page *page,
+			     unsigned int order)
+{
+	system_zero_block(page, order);
+	return !p->attr || !p->attr->zeroed || !p->attr->zeroed(page, order);
+}
+
+/* Give one block back to the page allocator. */
+static void system_pool_release_one(struct system_pool *p, struct page *page,
+				    unsigned int order)
+{
+	LIST_HEAD(one);
+
+	set_page_private(page, order);
+	list_add(&page->lru, &one);
+	system_pages_release(p->attr, &one);
 }
 
 /* Take one dirty block of order index @idx, or NULL; locked. */
@@ -183,29 +210,25 @@ static void system_pool_work(struct work_struct *work)
 		unsigned int order = system_orders[idx];
 
 		for (;;) {
-			LIST_HEAD(release);
 			struct page *page;
-			bool room;
+			bool keep;
 
 			spin_lock(&p->lock);
 			page = system_pool_take_dirty(p, idx);
-			room = system_pool_free_pages(p) + (1UL << order) <= max;
+			keep = system_pool_free_pages(p) + (1UL << order) <= max;
 			spin_unlock(&p->lock);
 			if (!page)
 				break;
 
-			if (room) {
-				system_zero_block(page, order);
+			/* Past the ceiling, or unfit: to the page allocator. */
+			keep = keep && system_pool_zero(p, page, order);
+			if (keep)
 				system_pool_reclaimable(page, order, true);
-			} else {
-				/* Past the ceiling: back to the page allocator. */
-				set_page_private(page, order);
-				list_add(&page->lru, &release);
-				system_pages_release(p->attr, &release);
-			}
+			else
+				system_pool_release_one(p, page, order);
 			/* Counted as pooled until on a free list or freed. */
 			spin_lock(&p->lock);
-			if (room) {
+			if (keep) {
 				list_add(&page->lru, &p->free[idx]);
 				p->nr_free[idx]++;
 			}
@@ -220,7 +243,8 @@ static void system_pool_work(struct work_struct *work)
  * @p: the pool
  * @idx: index of the order in system_orders
  *
- * Return: the block, with the pool's attributes, or NULL if none is ready.
+ * Return: the block, with the pool's attributes, or NULL if none is ready
+ * (or the one found could not be made ready).
  */
 struct page *system_pool_get(struct system_pool *p, unsigned int idx)
 {
@@ -241,15 +265,20 @@ struct page *system_pool_get(struct system_pool *p, unsigned int idx)
 	spin_unlock(&p->lock);
 	if (!page)
 		return NULL;
-	atomic_long_add(1L << order, &p->nr_lent);
 	if (dirty) {
-		system_zero_block(page, order);
+		bool ready = system_pool_zero(p, page, order);
+
+		if (!ready)
+			system_pool_release_one(p, page, order);
 		spin_lock(&p->lock);
 		p->nr_dirty -= 1UL << order;
 		spin_unlock(&p->lock);
+		if (!ready)
+			return NULL;
 	} else {
 		system_pool_reclaimable(page, order, false);
 	}
+	atomic_long_add(1L << order, &p->nr_lent);
 	set_page_private(page, 0);
 	return page;
 }
@@ -266,22 +295,16 @@ struct page *system_pool_get(struct system_pool *p, unsigned int idx)
 void system_pool_put(struct system_pool *p, struct page *page,
 		     unsigned int order)
 {
-	set_page_private(page, order);
 	if (dmaheap_page_charged(page)) {
-		LIST_HEAD(one);
-
-		list_add(&page->lru, &one);
-		system_pages_release(p->attr, &one);
+		system_pool_release_one(p, page, order);
 		return;
 	}
 	atomic_long_sub(1L << order, &p->nr_lent);
 	if (!system_pool_max_pages()) {
-		LIST_HEAD(one);
-
-		list_add(&page->lru, &one);
-		system_pages_release(p->attr, &one);
+		system_pool_release_one(p, page, order);
 		return;
 	}
+	set_page_private(page, order);
 	spin_lock(&p->lock);
 	list_add_tail(&page->lru, &p->dirty[system_order_index(order)]);
 	p->nr_dirty += 1UL << order;

@@ -22,14 +22,22 @@ extern const unsigned int system_orders[SYSTEM_NR_ORDERS];
 /**
  * struct system_attr_ops - page attribute changes of a heap variant
  * @prepare:	Give @npages pages the variant's attributes (write-combined)
- *		after they are zeroed; whether it succeeds or fails,
- *		@restore runs before the pages go back to the page allocator.
- * @restore:	Give them their normal attributes back.  If that fails the
- *		pages must never be reused and are leaked.
+ *		after they are zeroed, and leave none of their lines in the
+ *		CPU caches; whether it succeeds or fails, @restore runs
+ *		before the pages go back to the page allocator.
+ * @restore:	Give them their normal attributes back, or NULL where
+ *		@prepare changes no attribute.  If that fails the pages must
+ *		never be reused and are leaked.
+ * @zeroed:	Or NULL: the pool zeroed a 2^@order block through the
+ *		kernel's linear mapping, which is cacheable on this
+ *		architecture; leave none of its lines in the CPU caches.  If
+ *		that fails the block goes back to the page allocator instead
+ *		of into the pool.
  */
 struct system_attr_ops {
 	int (*prepare)(struct page **pages, unsigned int npages);
 	int (*restore)(struct page **pages, unsigned int npages);
+	int (*zeroed)(struct page *page, unsigned int order);
 };
 
 /**

@@ -11,6 +11,7 @@
 
 #include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/highmem.h>
@@ -182,6 +183,24 @@ static int dmaheap_check_reach(const struct dmaheap_buffer *buf,
 	return dmaheap_pages_reachable(dev, &a->sgt) ? 0 : -EIO;
 }
 
+/*
+ * A write-combined buffer may also be mapped cacheable by the kernel (the
+ * linear map on arm64), and that alias can hold clean lines fetched before
+ * the CPU last wrote through a write-combined mapping.  Devices that do not
+ * snoop the CPU caches never see them; a DMA-coherent one could be served
+ * one instead of memory.  Have the heap drop those lines before such a
+ * device maps the buffer.
+ */
+static int dmaheap_buffer_drop_alias_for(struct dmaheap_buffer *buf,
+					 struct device *dev)
+{
+	if (!buf->ops->drop_cpu_alias || !dev_is_dma_coherent(dev))
+		return 0;
+	dev_dbg(dev, "DMA-coherent importer of write-combined %s buffer: dropping cached lines\n",
+		dmaheap_name(buf->heap));
+	return buf->ops->drop_cpu_alias(buf);
+}
+
 static struct sg_table *
 dmaheap_buffer_map(struct dma_buf_attachment *attachment,
 		   enum dma_data_direction dir)
@@ -194,8 +213,12 @@ dmaheap_buffer_map(struct dma_buf_attachment *attachment,
 	ret = dmaheap_check_reach(buf, a);
 	if (ret)
 		return ERR_PTR(ret);
-	if (buf->flags & DMAHEAP_BUF_UNCACHED)
+	if (buf->flags & DMAHEAP_BUF_UNCACHED) {
 		attrs |= DMA_ATTR_SKIP_CPU_SYNC;
+		ret = dmaheap_buffer_drop_alias_for(buf, a->dev);
+		if (ret)
+			return ERR_PTR(ret);
+	}
 	ret = dma_map_sgtable(a->dev, &a->sgt, dir, attrs);
 	if (ret)
 		return ERR_PTR(ret == -EIO ? -ENOMEM : ret);
@@ -225,10 +248,12 @@ static void dmaheap_buffer_unmap(struct dma_buf_attachment *attachment,
 }
 
 /*
- * Write-combined buffers have no CPU cache lines to maintain; for cached
- * ones, hand ownership to the CPU (or back to the devices) for every device
- * that has the buffer mapped, in the direction it mapped it, and for the
- * kernel mapping if there is one.
+ * Write-combined buffers have no CPU cache lines to maintain, except the
+ * clean lines of a cacheable alias that a DMA-coherent device could read
+ * (see dmaheap_buffer_drop_alias_for()); for cached ones, hand ownership to
+ * the CPU (or back to the devices) for every device that has the buffer
+ * mapped, in the direction it mapped it, and for the kernel mapping if
+ * there is one.
  */
 static int dmaheap_buffer_begin_cpu_access(struct dma_buf *dmabuf,
 					   enum dma_data_direction dir)
@@ -249,6 +274,30 @@ static int dmaheap_buffer_begin_cpu_access(struct dma_buf *dmabuf,
 	return 0;
 }
 
+/*
+ * After the CPU may have written a write-combined buffer (anything but a
+ * read-only access), drop the alias's lines if a DMA-coherent device has
+ * the buffer mapped: they may predate the writes.
+ */
+static int dmaheap_buffer_end_uncached(struct dmaheap_buffer *buf,
+				       enum dma_data_direction dir)
+{
+	struct dmaheap_attachment *a;
+	bool snooped = false;
+
+	if (!buf->ops->drop_cpu_alias || dir == DMA_FROM_DEVICE)
+		return 0;
+	mutex_lock(&buf->lock);
+	list_for_each_entry(a, &buf->attachments, list)
+		snooped |= a->mapped && dev_is_dma_coherent(a->dev);
+	mutex_unlock(&buf->lock);
+	if (!snooped)
+		return 0;
+	pr_debug("end of CPU access to write-combined %s buffer mapped by a DMA-coherent device: dropping cached lines\n",
+		 dmaheap_name(buf->heap));
+	return buf->ops->drop_cpu_alias(buf);
+}
+
 static int dmaheap_buffer_end_cpu_access(struct dma_buf *dmabuf,
 					 enum dma_data_direction dir)
 {
@@ -256,7 +305,7 @@ static int dmaheap_buffer_end_cpu_access(struct dma_buf *dmabuf,
 	struct dmaheap_attachment *a;
 
 	if (buf->flags & DMAHEAP_BUF_UNCACHED)
-		return 0;
+		return dmaheap_buffer_end_uncached(buf, dir);
 
 	mutex_lock(&buf->lock);
 	if (buf->vmap_cnt)

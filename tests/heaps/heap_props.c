@@ -19,14 +19,15 @@
 
 #ifdef __aarch64__
 /*
- * arm64: the system heap and the heap over the kernel's CMA area with its
- * aliases.  There is no carveout (no memmap=) and no migration heap (the
- * kernel has CMA), and system-uncached is not implemented there yet.
+ * arm64: the system heaps, write-combined ones included, and the heap over
+ * the kernel's CMA area with its aliases.  There is no carveout (no
+ * memmap=) and no migration heap (the kernel has CMA).
  */
 TEST(heaps_present)
 {
 	const char *const names[] = {
-		"system", "system-dma32", "default_cma_region", "linux,cma",
+		"system", "system-dma32", "system-uncached",
+		"system-uncached-dma32", "default_cma_region", "linux,cma",
 		"reserved",
 	};
 	struct th_heap h;
@@ -41,6 +42,14 @@ TEST(heaps_present)
 	}
 	hu_heap(&h, "default_cma_region");
 	EXPECT_EQ(0, th_sysfs_read(&h, "contiguous", &val));
+	EXPECT_EQ(1, val);
+	hu_heap(&h, "system-uncached");
+	EXPECT_EQ(0, th_sysfs_read(&h, "uncached", &val));
+	EXPECT_EQ(1, val);
+	hu_heap(&h, "system-uncached-dma32");
+	EXPECT_EQ(0, th_sysfs_read(&h, "uncached", &val));
+	EXPECT_EQ(1, val);
+	EXPECT_EQ(0, th_sysfs_read(&h, "dma32", &val));
 	EXPECT_EQ(1, val);
 }
 #else
@@ -171,8 +180,12 @@ HEAP_TEST(mmap_cache_type_matches_claim)
 		       hu_cache_name(c.linear));
 	EXPECT_EQ(want, c.user);
 	EXPECT_EQ(want, c.vmap);
-	/* The linear mapping agrees, or there is none (reserved memory). */
-	EXPECT_TRUE(c.linear == want || c.linear == DMAHEAP_CACHE_NONE);
+	/*
+	 * The linear mapping agrees (write-back on arm64 for write-combined
+	 * heaps), or there is none (reserved memory).
+	 */
+	EXPECT_TRUE(c.linear == (uncached ? HU_LINEAR_UNCACHED : want) ||
+		    c.linear == DMAHEAP_CACHE_NONE);
 	munmap(p, len);
 	close(fd);
 	close(ifd);

@@ -113,8 +113,21 @@ static inline const char *hu_cache_name(uint32_t type)
 /* Skip when the inspector cannot read cache types on this machine. */
 #define HU_SKIP_IF_NO_CACHE_INFO(ret) do {				\
 	if ((ret) == -EOPNOTSUPP)					\
-		SKIP("cache types are only inspected on x86");		\
+		SKIP("cache types are only inspected on x86 and arm64"); \
 } while (0)
+
+/*
+ * Cache type of the kernel's linear mapping of a write-combined heap's
+ * pages while a buffer or the heap's pool holds them.  x86 switches it to
+ * write-combining (set_pages_array_wc()); arm64 cannot change it, so it
+ * stays write-back and the heap keeps it free of dirty lines instead
+ * (docs/DESIGN.md, "system-uncached on arm64").
+ */
+#ifdef __aarch64__
+#define HU_LINEAR_UNCACHED	DMAHEAP_CACHE_WB
+#else
+#define HU_LINEAR_UNCACHED	DMAHEAP_CACHE_WC
+#endif
 
 /* Heaps (by name, sorted) whose sysfs directory has file @attr. */
 static inline int hu_find_heaps(const char *attr, char names[][64], int max)

@@ -10,10 +10,13 @@
  *    device of its own (64-bit mask, no IOMMU translation) and maps the
  *    buffer, then reports the mapped segments with their physical and DMA
  *    addresses, adjacent entries merged;
- *  - how the CPU maps it (x86 only): the cache type of a user mapping, of
- *    the kernel's linear mapping of every page, of a dma_buf_vmap() mapping,
- *    and of the linear mapping of any physical range (to check that freed
- *    pages were given back as write-back).
+ *  - how the CPU maps it (x86 and arm64): the cache type of a user
+ *    mapping, of the kernel's linear mapping of every page, of a
+ *    dma_buf_vmap() mapping, and of the linear mapping of any physical range
+ *    (to check that freed pages were given back as write-back).  x86 reads
+ *    the PAT bits of the page table entries; arm64 reads their MAIR
+ *    attribute index: Normal (tagged or not) is write-back, Normal
+ *    Non-cacheable is write-combining, Device is uncached.
  */
 #ifndef _DMAHEAP_INSPECT_H
 #define _DMAHEAP_INSPECT_H

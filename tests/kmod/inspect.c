@@ -6,11 +6,12 @@
  * tests load it when they need to prove a property userspace cannot see,
  * such as physical contiguity or the cache type of a mapping.  It only uses
  * the importer side of the dma-buf API, so it works on any exporter; the
- * cache-type queries read x86 page tables and fail with -EOPNOTSUPP
- * elsewhere.
+ * cache-type queries read x86 or arm64 page tables and fail with
+ * -EOPNOTSUPP elsewhere.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitfield.h>
 #include <linux/capability.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
@@ -211,7 +212,48 @@ static long inspect_nomask(void __user *uarg)
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
-/* Cache types (x86) ----------------------------------------------------------- */
+/* Cache types (x86, arm64) ----------------------------------------------------- */
+
+#if defined(CONFIG_X86) || (defined(CONFIG_ARM64) && !defined(CONFIG_ARM64_PA_BITS_52))
+
+/*
+ * The entry that maps @addr below the top-level entry @pgd (of a user or
+ * the kernel's page table), in *@val; *@large says it maps more than a
+ * page.  Both architectures keep their page tables in the linear mapping,
+ * so the kernel's helpers reach user tables too (pte_offset_map() is not
+ * exported everywhere).  False if nothing maps @addr.
+ */
+static bool inspect_walk(pgd_t *pgd, unsigned long addr, u64 *val,
+			 bool *large)
+{
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+
+	*large = true;
+	if (pgd_none(*pgd))
+		return false;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d))
+		return false;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud))
+		return false;
+	if (pud_leaf(*pud)) {
+		*val = pud_val(*pud);
+		return true;
+	}
+	pmd = pmd_offset(pud, addr);
+	if (pmd_none(*pmd))
+		return false;
+	if (pmd_leaf(*pmd)) {
+		*val = pmd_val(*pmd);
+		return true;
+	}
+	*large = false;
+	*val = pte_val(ptep_get(pte_offset_kernel(pmd, addr)));
+	return true;
+}
 
 #ifdef CONFIG_X86
 static u32 inspect_bits_type(pgprotval_t bits)
@@ -235,12 +277,12 @@ static u32 inspect_bits_type(pgprotval_t bits)
 	return DMAHEAP_CACHE_UNKNOWN;
 }
 
-/* Type of a page table entry at @level (large entries keep PAT elsewhere). */
-static u32 inspect_entry_type(pgprotval_t val, unsigned int level)
+/* Type of a page table entry (large entries keep PAT elsewhere). */
+static u32 inspect_entry_type(u64 val, bool large)
 {
 	if (!(val & _PAGE_PRESENT))
 		return DMAHEAP_CACHE_NONE;
-	if (level != PG_LEVEL_4K)
+	if (large)
 		val = protval_large_2_4k(val);
 	return inspect_bits_type(val & _PAGE_CACHE_MASK);
 }
@@ -250,45 +292,64 @@ static u32 inspect_kernel_type(unsigned long addr)
 	unsigned int level;
 	pte_t *pte = lookup_address(addr, &level);
 
-	return pte ? inspect_entry_type(pte_val(*pte), level) :
+	return pte ? inspect_entry_type(pte_val(*pte), level != PG_LEVEL_4K) :
 		     DMAHEAP_CACHE_NONE;
 }
+#else
+/*
+ * Type of an arm64 descriptor (page or block): its AttrIndx field picks one
+ * of the attributes the kernel put in MAIR_EL1, by the kernel's fixed index
+ * (MT_*): Normal write-back (tagged or not), Normal Non-cacheable (what
+ * pgprot_writecombine() gives), or Device memory.
+ */
+static u32 inspect_entry_type(u64 val, bool large)
+{
+	if (!(val & PTE_VALID))
+		return DMAHEAP_CACHE_NONE;
+	switch (FIELD_GET(PTE_ATTRINDX_MASK, val)) {
+	case MT_NORMAL:
+	case MT_NORMAL_TAGGED:
+		return DMAHEAP_CACHE_WB;
+	case MT_NORMAL_NC:
+		return DMAHEAP_CACHE_WC;
+	case MT_DEVICE_nGnRnE:
+	case MT_DEVICE_nGnRE:
+		return DMAHEAP_CACHE_UC;
+	default:
+		return DMAHEAP_CACHE_UNKNOWN;
+	}
+}
 
-/* Walk @mm's page tables for @addr; the caller holds the mmap lock. */
+/*
+ * Neither init_mm nor swapper_pg_dir is exported, but while the CPU runs
+ * the kernel TTBR1_EL1 holds the kernel's page table (with KPTI too: the
+ * trampoline table is only there at EL0).  Its base address is in bits
+ * 47:1 (48-bit physical addresses; bits 63:48 hold an ASID, bit 0 CnP).
+ */
+static u32 inspect_kernel_type(unsigned long addr)
+{
+	pgd_t *pgd = __va(read_sysreg(ttbr1_el1) & GENMASK_ULL(47, 1));
+	bool large;
+	u64 val;
+
+	if (!inspect_walk(pgd_offset_pgd(pgd, addr), addr, &val, &large))
+		return DMAHEAP_CACHE_NONE;
+	return inspect_entry_type(val, large);
+}
+#endif
+
+/*
+ * Type of the user mapping at @addr in @mm; the caller holds the mmap lock,
+ * under which this VM_PFNMAP mapping's tables stay put.
+ */
 static u32 inspect_user_type(struct mm_struct *mm, unsigned long addr)
 {
-	pgd_t *pgd;
-	p4d_t *p4d;
-	pud_t *pud;
-	pmd_t *pmd;
-	pte_t *ptep;
-	pteval_t val;
+	bool large;
+	u64 val;
 
-	pgd = pgd_offset(mm, addr);
-	if (pgd_none(*pgd))
+	if (!inspect_walk(pgd_offset(mm, addr), addr, &val, &large))
 		return DMAHEAP_CACHE_NONE;
-	p4d = p4d_offset(pgd, addr);
-	if (p4d_none(*p4d))
-		return DMAHEAP_CACHE_NONE;
-	pud = pud_offset(p4d, addr);
-	if (pud_none(*pud))
-		return DMAHEAP_CACHE_NONE;
-	if (pud_leaf(*pud))
-		return inspect_entry_type(pud_val(*pud), PG_LEVEL_1G);
-	pmd = pmd_offset(pud, addr);
-	if (pmd_none(*pmd))
-		return DMAHEAP_CACHE_NONE;
-	if (pmd_leaf(*pmd))
-		return inspect_entry_type(pmd_val(*pmd), PG_LEVEL_2M);
-	/*
-	 * x86-64 keeps page tables in the linear mapping, so the kernel
-	 * helper reaches user tables too (pte_offset_map() is not exported
-	 * everywhere).  Under the mmap lock this VM_PFNMAP mapping's tables
-	 * stay put.
-	 */
-	ptep = pte_offset_kernel(pmd, addr);
-	val = pte_val(ptep_get(ptep));
-	return inspect_entry_type(val, PG_LEVEL_4K);
+	return inspect_entry_type(val, large);
 }
 
 /* Fold one more page's type into *@acc (NONE before the first page). */
@@ -423,7 +484,7 @@ static long inspect_linear(void __user *uarg)
 	}
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
-#else
+#else /* neither x86 nor arm64 with 48-bit physical addresses */
 static long inspect_caching(void __user *uarg)
 {
 	return -EOPNOTSUPP;

@@ -36,9 +36,20 @@ struct dmaheap_request;
  *		embeds the buffer.  Called once, from the dma-buf release op,
  *		after every attachment and mapping is gone.  The exporter
  *		returns the buffer's charge to the heap after @free returns.
+ * @drop_cpu_alias: Or NULL.  For DMAHEAP_BUF_UNCACHED buffers whose pages
+ *		the kernel also maps cacheable (arm64's linear map): make
+ *		sure no CPU cache holds a line of the buffer, so that a
+ *		device that snoops the CPU caches reads what the
+ *		write-combined mappings wrote to memory.  The heap
+ *		guarantees those lines are never dirty.  Called, in process
+ *		context, before a DMA-coherent device maps the buffer, and at
+ *		the end of CPU access that may have written while one has it
+ *		mapped.  Returns 0 or -errno, which fails that map or
+ *		end_cpu_access.
  */
 struct dmaheap_buffer_ops {
 	void (*free)(struct dmaheap_buffer *buf);
+	int (*drop_cpu_alias)(struct dmaheap_buffer *buf);
 };
 
 /**

@@ -291,9 +291,21 @@ static u32 inspect_kernel_type(unsigned long addr)
 {
 	unsigned int level;
 	pte_t *pte = lookup_address(addr, &level);
+	u64 val;
 
-	return pte ? inspect_entry_type(pte_val(*pte), level != PG_LEVEL_4K) :
-		     DMAHEAP_CACHE_NONE;
+	if (!pte)
+		return DMAHEAP_CACHE_NONE;
+	val = pte_val(*pte);
+	/*
+	 * With debug_pagealloc (the debug kernel) a free page's linear
+	 * mapping is only hidden: its entry loses _PAGE_PRESENT and
+	 * _PAGE_RW and keeps its cache bits, which it has again when the
+	 * page is next allocated.  Those bits are the type asked for.
+	 */
+	if (debug_pagealloc_enabled() && level == PG_LEVEL_4K &&
+	    !(val & _PAGE_PRESENT) && pte_pfn(*pte))
+		val |= _PAGE_PRESENT;
+	return inspect_entry_type(val, level != PG_LEVEL_4K);
 }
 #else
 /*

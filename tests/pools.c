@@ -17,6 +17,10 @@
  *                           the shrinker empties the pools for it
  *   pool_unload_gives_back  unloading the heaps' module with full pools
  *                           returns every page
+ *   pool_gives_way_to_contiguous
+ *                           a contiguous buffer that needs more than the
+ *                           free memory outside the pools is served: the
+ *                           contiguous heap has the pools emptied
  *
  * Each case runs on the heaps that have pools (pool_bytes, not contiguous).
  */
@@ -288,6 +292,56 @@ TEST_TIMEOUT(pool_pressure, 300)
 	       " MiB", want / 1024, after / TH_MiB);
 	EXPECT_LT(after, pooled);
 	set_ceiling(saved, NULL, 0);
+}
+
+/*
+ * Pooled pages lie anywhere, and migration cannot move them: a contiguous
+ * request larger than the memory free outside the pools succeeds only if
+ * the contiguous heap has the pools give their pages back.
+ */
+TEST_TIMEOUT(pool_gives_way_to_contiguous, 300)
+{
+	uint64_t pooled = 0, after = 0, limit = 0, len;
+	struct th_heap h, c;
+	char saved[32] = "";
+	int fds[128], n = 0, fd;
+	long long free_kb;
+
+	th_heap_init(&h, "system");
+	th_heap_init(&c, "system-contiguous");
+	if (!pooled_heap(&h))
+		SKIP("no pooled system heap of ours");
+	if (access(c.dev, R_OK | W_OK) || th_sysfs_read(&c, "limit_bytes", &limit))
+		SKIP("no contiguous heap of ours");
+	set_ceiling("0", saved, sizeof(saved));
+	set_ceiling("1T", NULL, 0);
+	while (n < 128) {
+		fd = th_alloc(&h, 4 * TH_MiB);
+		if (fd < 0)
+			break;
+		fds[n++] = fd;
+	}
+	while (n)
+		close(fds[--n]);
+	pooled = pool_settled(&h);
+	free_kb = th_meminfo_kb("MemFree");
+	len = ((uint64_t)free_kb * 1024 + 32 * TH_MiB) & ~(uint64_t)(TH_MiB - 1);
+	TH_LOG("pool holds %" PRIu64 " MiB, %lld MiB free besides; asking the contiguous heap for %" PRIu64 " MiB",
+	       pooled / TH_MiB, free_kb / 1024, len / TH_MiB);
+	if (pooled < 64 * TH_MiB || len > limit ||
+	    len / 1024 + 64 * 1024 > (uint64_t)th_meminfo_kb("MemAvailable")) {
+		set_ceiling(saved, NULL, 0);
+		SKIP("no request here needs the pool's memory and fits the heap's cap");
+	}
+	fd = th_alloc(&c, len);
+	ASSERT_EQ(0, th_sysfs_read(&h, "pool_bytes", &after));
+	TH_LOG("contiguous request: %s; the pool holds %" PRIu64 " MiB",
+	       fd >= 0 ? "served" : strerror(-fd), after / TH_MiB);
+	if (fd >= 0)
+		close(fd);
+	set_ceiling(saved, NULL, 0);
+	EXPECT_GE(fd, 0);
+	EXPECT_LT(after, pooled);
 }
 
 TEST_TIMEOUT(pool_unload_gives_back, 180)

@@ -340,8 +340,24 @@ TEST_TIMEOUT(pool_gives_way_to_contiguous, 300)
 	if (fd >= 0)
 		close(fd);
 	set_ceiling(saved, NULL, 0);
-	EXPECT_GE(fd, 0);
+	/* The pool gave way, whatever came of the request. */
 	EXPECT_LT(after, pooled);
+	if (fd == -ENOMEM) {
+		uint64_t largest = 0;
+
+		/*
+		 * With the pools empty, is there a run that long at all?  If
+		 * not, unmovable pages elsewhere (after a long suite) are in
+		 * the way, not the pools.
+		 */
+		ASSERT_EQ(0, th_sysfs_read(&c, "largest_alloc", &largest));
+		TH_LOG("largest contiguous request migration could serve now: %" PRIu64 " MiB",
+		       largest / TH_MiB);
+		if (largest < len)
+			SKIP("memory too fragmented for %" PRIu64 " MiB even with the pools empty",
+			     len / TH_MiB);
+	}
+	EXPECT_GE(fd, 0);
 }
 
 TEST_TIMEOUT(pool_unload_gives_back, 180)

@@ -374,7 +374,6 @@ void contig_cache_destroy(struct contig_cache *cc)
 	kernel_param_unlock(THIS_MODULE);
 	dmaheap_pool_del(&cc->drain);
 	dmaheap_shrinker_unregister(&cc->shrinker);
-	flush_work(&cc->work);
-	contig_cache_shrink(cc, ULONG_MAX);
+	contig_cache_drain(cc);
 	WARN_ON(cc->nr_dirty || cc->nr_clean);
 }

@@ -542,16 +542,12 @@ int system_pool_init(struct system_pool *p, const char *name,
  */
 void system_pool_destroy(struct system_pool *p)
 {
-	LIST_HEAD(out);
-
 	mutex_lock(&system_pools_lock);
 	list_del(&p->node);
 	mutex_unlock(&system_pools_lock);
 	dmaheap_pool_del(&p->drain);
 	dmaheap_shrinker_unregister(&p->shrinker);
-	flush_work(&p->work);
-	system_pool_take_free(p, ULONG_MAX, &out);
-	system_pages_release(p->attr, &out);
+	system_pool_drain(p);
 	WARN_ON(p->nr_dirty);
 	WARN_ON(atomic_long_read(&p->nr_lent));
 }

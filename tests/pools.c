@@ -67,6 +67,21 @@ static uint64_t pool_settled(const struct th_heap *h)
 	return now;
 }
 
+/*
+ * Fill @h's pool: hold as many 4 MiB buffers as the caps allow (at most
+ * 512 MiB), free them all, and return what the pool then holds.
+ */
+static uint64_t fill_pool(const struct th_heap *h)
+{
+	int fds[128], n = 0, fd;
+
+	while (n < 128 && (fd = th_alloc(h, 4 * TH_MiB)) >= 0)
+		fds[n++] = fd;
+	while (n)
+		close(fds[--n]);
+	return pool_settled(h);
+}
+
 /* Allocate, check zero, dirty, free: @rounds times, sizes varying. */
 static int churn(const struct th_heap *h, unsigned int seed, int rounds)
 {
@@ -246,7 +261,7 @@ TEST_TIMEOUT(pool_pressure, 300)
 	uint64_t pooled = 0, after = 0;
 	struct th_heap h;
 	char saved[32] = "";
-	int fds[128], n = 0, status;
+	int status;
 	pid_t pid;
 
 	th_heap_init(&h, "system");
@@ -267,17 +282,7 @@ TEST_TIMEOUT(pool_pressure, 300)
 		want = room;
 	}
 	set_ceiling("1T", NULL, 0);
-	/* Fill the pool: hold what the caps allow, then free it all. */
-	while (n < 128) {
-		int fd = th_alloc(&h, 4 * TH_MiB);
-
-		if (fd < 0)
-			break;
-		fds[n++] = fd;
-	}
-	while (n)
-		close(fds[--n]);
-	pooled = pool_settled(&h);
+	pooled = fill_pool(&h);
 	TH_LOG("pool holds %" PRIu64 " MiB; MemAvailable %lld MiB",
 	       pooled / TH_MiB, th_meminfo_kb("MemAvailable") / 1024);
 	EXPECT_GE(pooled, 256 * TH_MiB);
@@ -304,8 +309,8 @@ TEST_TIMEOUT(pool_gives_way_to_contiguous, 300)
 	uint64_t pooled = 0, after = 0, limit = 0, len;
 	struct th_heap h, c;
 	char saved[32] = "";
-	int fds[128], n = 0, fd;
 	long long free_kb;
+	int fd;
 
 	th_heap_init(&h, "system");
 	th_heap_init(&c, "system-contiguous");
@@ -315,15 +320,7 @@ TEST_TIMEOUT(pool_gives_way_to_contiguous, 300)
 		SKIP("no contiguous heap of ours");
 	set_ceiling("0", saved, sizeof(saved));
 	set_ceiling("1T", NULL, 0);
-	while (n < 128) {
-		fd = th_alloc(&h, 4 * TH_MiB);
-		if (fd < 0)
-			break;
-		fds[n++] = fd;
-	}
-	while (n)
-		close(fds[--n]);
-	pooled = pool_settled(&h);
+	pooled = fill_pool(&h);
 	free_kb = th_meminfo_kb("MemFree");
 	len = ((uint64_t)free_kb * 1024 + 32 * TH_MiB) & ~(uint64_t)(TH_MiB - 1);
 	TH_LOG("pool holds %" PRIu64 " MiB, %lld MiB free besides; asking the contiguous heap for %" PRIu64 " MiB",

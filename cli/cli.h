@@ -60,6 +60,25 @@ void cli_sleep(double seconds);
  * one, the next argument is taken when it is a number.  -EINVAL if bad.
  */
 int cli_watch_arg(int argc, char **argv, const char *arg, double *interval);
+/*
+ * The options of the verbs that show a snapshot or watch it (stat, top):
+ * -w/--watch[=S], -i/--interval S, -n/--count N, -j/--json, -b/--bytes and
+ * -h/--help.
+ */
+struct cli_view_opts {
+	bool watching;			/* -w or -n given */
+	bool json;
+	bool bytes;
+	double interval;		/* seconds between frames (default 1) */
+	unsigned long count;		/* frames to show; 0: until interrupted */
+};
+/*
+ * Parse them for verb @v into *@o, leaving optind at the first operand.
+ * Returns -1 to go on, or the exit status to end with (a usage error, or
+ * EXIT_OK once --help is printed).
+ */
+int cli_view_opts(const struct verb *v, int argc, char **argv,
+		  struct cli_view_opts *o);
 /* Start frame @frame of a --watch display: clear the screen, print a header. */
 void cli_watch_frame(const char *verb, unsigned long frame, double interval);
 const char *cli_user_name(uid_t uid, char *buf, size_t size);

@@ -165,69 +165,27 @@ static int watch(struct cli *cli, char **names, int nnames, bool bytes,
 
 static int run_stat(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "watch", optional_argument, NULL, 'w' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "bytes", no_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool watching = false, json = false, bytes = false;
-	unsigned long count = 0;
-	double interval = 1.0;
+	struct cli_view_opts o;
 	struct heap_rows r;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "+w::i:n:jbh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			if (cli_watch_arg(argc, argv, optarg, &interval))
-				return cli_usage(&verb_stat,
-						 "bad interval '%s' (seconds, at least 0.05)",
-						 optarg ? optarg : argv[optind - 1]);
-			watching = true;
-			break;
-		case 'i':
-			if (cli_parse_seconds(optarg, &interval) || interval < 0.05)
-				return cli_usage(&verb_stat,
-						 "bad interval '%s' (seconds, at least 0.05)",
-						 optarg);
-			break;
-		case 'n':
-			if (cli_parse_uint(optarg, 1000000000UL, &count) || count == 0)
-				return cli_usage(&verb_stat, "bad count '%s'", optarg);
-			watching = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'b':
-			bytes = true;
-			break;
-		case 'h':
-			fputs(stat_help, stdout);
-			return EXIT_OK;
-		default:
-			return cli_usage(&verb_stat, "bad option");
-		}
-	}
-	if (json && watching)
-		return cli_usage(&verb_stat, "--json takes one snapshot; it does not go with --watch");
-	if (watching)
-		return watch(cli, argv + optind, argc - optind, bytes, interval, count);
+	rc = cli_view_opts(&verb_stat, argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (o.watching)
+		return watch(cli, argv + optind, argc - optind, o.bytes,
+			     o.interval, o.count);
 
 	rc = cli_read_rows(cli, argv + optind, argc - optind, &r);
 	if (rc)
 		return rc;
-	if (json)
+	if (o.json)
 		cli_print_json(stdout, &r, cli->dev_dir);
 	else if (r.nrows == 0)
 		printf("No DMA-BUF heaps in %s (are the dmaheap modules loaded?)\n",
 		       cli->dev_dir);
 	else
-		print_stats(&r, bytes, NULL, 0, 0, false);
+		print_stats(&r, o.bytes, NULL, 0, 0, false);
 	cli_free_rows(&r);
 	return EXIT_OK;
 }

@@ -522,71 +522,30 @@ static int show(struct view *v, const char *proc_dir, const char *bufinfo,
 
 static int run_top(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "watch", optional_argument, NULL, 'w' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "bytes", no_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *proc_dir = getenv("DMAHEAP_PROC_DIR");
 	const char *bufinfo = getenv("DMAHEAP_BUFINFO");
-	bool watching = false, json = false, bytes = false;
-	unsigned long count = 0, frame;
+	struct cli_view_opts o;
 	struct view v = { 0 };
-	double interval = 1.0;
-	int c, rc = EXIT_OK;
+	unsigned long frame;
+	int rc;
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, "+w::i:n:jbh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			if (cli_watch_arg(argc, argv, optarg, &interval))
-				return cli_usage(&verb_top,
-						 "bad interval '%s' (seconds, at least 0.05)",
-						 optarg ? optarg : argv[optind - 1]);
-			watching = true;
-			break;
-		case 'i':
-			if (cli_parse_seconds(optarg, &interval) || interval < 0.05)
-				return cli_usage(&verb_top,
-						 "bad interval '%s' (seconds, at least 0.05)",
-						 optarg);
-			break;
-		case 'n':
-			if (cli_parse_uint(optarg, 1000000000UL, &count) || count == 0)
-				return cli_usage(&verb_top, "bad count '%s'", optarg);
-			watching = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'b':
-			bytes = true;
-			break;
-		case 'h':
-			fputs(top_help, stdout);
-			return EXIT_OK;
-		default:
-			return cli_usage(&verb_top, "bad option");
-		}
-	}
-	if (json && watching)
-		return cli_usage(&verb_top, "--json takes one snapshot; it does not go with --watch");
+	rc = cli_view_opts(&verb_top, argc, argv, &o);
+	if (rc >= 0)
+		return rc;
 	if (!proc_dir || !*proc_dir)
 		proc_dir = DEFAULT_PROC_DIR;
 	if (!bufinfo || !*bufinfo)
 		bufinfo = DEFAULT_BUFINFO;
 	rc = resolve_names(cli, argv + optind, argc - optind, &v);
-	for (frame = 0; !rc && (frame == 0 || (watching && (count == 0 || frame < count)));
+	for (frame = 0;
+	     !rc && (frame == 0 || (o.watching && (o.count == 0 || frame < o.count)));
 	     frame++) {
 		if (frame)
-			cli_sleep(interval);
-		if (watching)
-			cli_watch_frame("top", frame, interval);
-		rc = show(&v, proc_dir, bufinfo, json, bytes);
+			cli_sleep(o.interval);
+		if (o.watching)
+			cli_watch_frame("top", frame, o.interval);
+		rc = show(&v, proc_dir, bufinfo, o.json, o.bytes);
 		fflush(stdout);
 	}
 	for (i = 0; i < v.nnames; i++)

@@ -333,6 +333,59 @@ int cli_watch_arg(int argc, char **argv, const char *arg, double *interval)
 	return 0;
 }
 
+int cli_view_opts(const struct verb *v, int argc, char **argv,
+		  struct cli_view_opts *o)
+{
+	static const struct option opts[] = {
+		{ "watch", optional_argument, NULL, 'w' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct cli_view_opts){ .interval = 1.0 };
+	while ((c = getopt_long(argc, argv, "+w::i:n:jbh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (cli_watch_arg(argc, argv, optarg, &o->interval))
+				return cli_usage(v, "bad interval '%s' (seconds, at least 0.05)",
+						 optarg ? optarg : argv[optind - 1]);
+			o->watching = true;
+			break;
+		case 'i':
+			if (cli_parse_seconds(optarg, &o->interval) ||
+			    o->interval < 0.05)
+				return cli_usage(v, "bad interval '%s' (seconds, at least 0.05)",
+						 optarg);
+			break;
+		case 'n':
+			if (cli_parse_uint(optarg, 1000000000UL, &o->count) ||
+			    o->count == 0)
+				return cli_usage(v, "bad count '%s'", optarg);
+			o->watching = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'b':
+			o->bytes = true;
+			break;
+		case 'h':
+			fputs(v->help, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage(v, "bad option");
+		}
+	}
+	if (o->json && o->watching)
+		return cli_usage(v, "--json takes one snapshot; it does not go with --watch");
+	return -1;
+}
+
 void cli_watch_frame(const char *verb, unsigned long frame, double interval)
 {
 	bool tty = isatty(STDOUT_FILENO);

@@ -1143,6 +1143,26 @@ static inline int th_pools_restore(const char *saved)
 	return saved[0] ? th_write_file(TH_POOL_PARAM, saved) : 0;
 }
 
+/*
+ * Wait until the pools' workers have dealt with every released buffer:
+ * writing a ceiling (the same value) waits for them.  Until then, what
+ * they hold is not yet counted in MemAvailable.  Heaps without pools:
+ * nothing to wait for.
+ */
+static inline void th_pools_settle(void)
+{
+	static const char *const params[] = {
+		TH_POOL_PARAM,
+		"/sys/module/dmaheap_contig/parameters/pool_bytes_max",
+	};
+	char cur[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++)
+		if (!th_read_file(params[i], cur, sizeof(cur)))
+			th_write_file(params[i], cur);
+}
+
 /* Bytes of RAM the kernel manages (MemTotal), or 0. */
 static inline uint64_t th_ram_bytes(void)
 {

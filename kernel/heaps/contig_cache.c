@@ -282,6 +282,15 @@ static unsigned long contig_cache_scan(void *priv, unsigned long nr)
 	return freed;
 }
 
+/* dmaheap_pool::drain: every cached range, once the worker is done. */
+static unsigned long contig_cache_drain(void *priv)
+{
+	struct contig_cache *cc = priv;
+
+	flush_work(&cc->work);
+	return contig_cache_shrink(cc, ULONG_MAX);
+}
+
 /* The one cache, for the parameter's setter. */
 static struct contig_cache *contig_cache_instance;
 
@@ -344,9 +353,13 @@ int contig_cache_init(struct contig_cache *cc, const char *name,
 	cc->shrinker.priv = cc;
 	snprintf(sname, sizeof(sname), "dmaheap-%s", name);
 	ret = dmaheap_shrinker_register(&cc->shrinker, sname);
-	if (!ret)
-		WRITE_ONCE(contig_cache_instance, cc);
-	return ret;
+	if (ret)
+		return ret;
+	cc->drain.drain = contig_cache_drain;
+	cc->drain.priv = cc;
+	dmaheap_pool_add(&cc->drain);
+	WRITE_ONCE(contig_cache_instance, cc);
+	return 0;
 }
 
 /**
@@ -359,8 +372,8 @@ void contig_cache_destroy(struct contig_cache *cc)
 	kernel_param_lock(THIS_MODULE);
 	WRITE_ONCE(contig_cache_instance, NULL);
 	kernel_param_unlock(THIS_MODULE);
+	dmaheap_pool_del(&cc->drain);
 	dmaheap_shrinker_unregister(&cc->shrinker);
-	flush_work(&cc->work);
-	contig_cache_shrink(cc, ULONG_MAX);
+	contig_cache_drain(cc);
 	WARN_ON(cc->nr_dirty || cc->nr_clean);
 }

@@ -25,6 +25,7 @@
  * @work:	Zeroes @dirty into @clean, or gives back what does not fit
  *		under the ceiling.
  * @shrinker:	Gives @clean back under memory pressure.
+ * @drain:	Gives it all back when migration finds no room.
  */
 struct contig_cache {
 	void (*release)(unsigned long pfn, unsigned long npages,
@@ -37,6 +38,7 @@ struct contig_cache {
 	unsigned long zeroing;
 	struct work_struct work;
 	struct dmaheap_shrinker shrinker;
+	struct dmaheap_pool drain;
 };
 
 int contig_cache_init(struct contig_cache *cc, const char *name,

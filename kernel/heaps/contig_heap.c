@@ -259,7 +259,20 @@ static long contig_take(struct dmaheap_contig *c, unsigned long npages,
 		}
 	}
 	*cookie = CONTIG_MIGRATED;
-	return contig_migrate_alloc(npages);
+	pfn = contig_migrate_alloc(npages);
+	/*
+	 * Pooled pages, ours and the system heaps', lie anywhere and cannot
+	 * be migrated: before giving up, have every pool give its pages
+	 * back, and try once more.  The second pass also gets past pages
+	 * that were only held for a moment (alloc_contig_range() fails with
+	 * -EBUSY on them), which can sink a request whose size leaves just
+	 * one candidate position.
+	 */
+	if (pfn == -ENOMEM) {
+		dmaheap_pools_drain();
+		pfn = contig_migrate_alloc(npages);
+	}
+	return pfn;
 }
 
 /*

@@ -434,6 +434,19 @@ static unsigned long system_pool_scan(void *priv, unsigned long nr)
 	return taken;
 }
 
+/* dmaheap_pool::drain: every pooled page, once the worker is done. */
+static unsigned long system_pool_drain(void *priv)
+{
+	struct system_pool *p = priv;
+	unsigned long taken;
+	LIST_HEAD(out);
+
+	flush_work(&p->work);
+	taken = system_pool_take_free(p, ULONG_MAX, &out);
+	system_pages_release(p->attr, &out);
+	return taken;
+}
+
 /* Bring every pool under the ceiling: now, once pending pages are done. */
 static void system_pools_trim(void)
 {
@@ -514,6 +527,9 @@ int system_pool_init(struct system_pool *p, const char *name,
 	ret = dmaheap_shrinker_register(&p->shrinker, sname);
 	if (ret)
 		return ret;
+	p->drain.drain = system_pool_drain;
+	p->drain.priv = p;
+	dmaheap_pool_add(&p->drain);
 	mutex_lock(&system_pools_lock);
 	list_add(&p->node, &system_pools);
 	mutex_unlock(&system_pools_lock);
@@ -526,15 +542,12 @@ int system_pool_init(struct system_pool *p, const char *name,
  */
 void system_pool_destroy(struct system_pool *p)
 {
-	LIST_HEAD(out);
-
 	mutex_lock(&system_pools_lock);
 	list_del(&p->node);
 	mutex_unlock(&system_pools_lock);
+	dmaheap_pool_del(&p->drain);
 	dmaheap_shrinker_unregister(&p->shrinker);
-	flush_work(&p->work);
-	system_pool_take_free(p, ULONG_MAX, &out);
-	system_pages_release(p->attr, &out);
+	system_pool_drain(p);
 	WARN_ON(p->nr_dirty);
 	WARN_ON(atomic_long_read(&p->nr_lent));
 }

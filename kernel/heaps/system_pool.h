@@ -59,6 +59,7 @@ struct system_attr_ops {
  * @work:	The worker: zeroes @dirty into @free, or frees what does not
  *		fit under the ceiling.
  * @shrinker:	Gives pooled pages back under memory pressure.
+ * @drain:	Gives them all back when a contiguous heap needs the room.
  * @node:	Entry in the list of every pool.
  */
 struct system_pool {
@@ -74,6 +75,7 @@ struct system_pool {
 
 	struct work_struct work;
 	struct dmaheap_shrinker shrinker;
+	struct dmaheap_pool drain;
 	struct list_head node;
 };
 

@@ -143,4 +143,29 @@ struct dma_buf *dmaheap_alloc(struct dmaheap *heap, u64 len, u32 fd_flags,
 void dmaheap_alloc_abort(struct dmaheap *heap, struct dma_buf *dmabuf);
 int dmaheap_for_each(int (*fn)(struct dmaheap *heap, void *data), void *data);
 
+/**
+ * struct dmaheap_pool - memory a heap keeps for reuse, which another heap
+ *	may need back
+ * @drain:	Give back to the page allocator everything kept that no
+ *		buffer uses; return the number of pages given back.  Runs in
+ *		process context, may sleep, and must not call
+ *		dmaheap_pool_add() or dmaheap_pool_del().
+ * @priv:	Passed to @drain.
+ * @node:	The core's: entry in its list of pools.
+ *
+ * Pooled pages lie anywhere in memory.  A heap that needs a long run of
+ * physically contiguous frames cannot migrate them out of its way, and the
+ * page allocator's shrinkers are not asked to free memory on that path:
+ * such a heap calls dmaheap_pools_drain() before it gives up.
+ */
+struct dmaheap_pool {
+	unsigned long (*drain)(void *priv);
+	void *priv;
+	struct list_head node;
+};
+
+void dmaheap_pool_add(struct dmaheap_pool *pool);
+void dmaheap_pool_del(struct dmaheap_pool *pool);
+unsigned long dmaheap_pools_drain(void);
+
 #endif /* _DMAHEAP_HEAP_H */

@@ -260,14 +260,16 @@ static void fi_require_plain_machine(void)
 	"debugging enabled by kernel config)"
 /*
  * Reports that a failed allocation itself causes, allowed here: mm's
- * warning about an allocation made without __GFP_NOWARN, and 6.1's dma-buf
- * core warning (once) when an exporter's vmap fails.  Each is followed by a
+ * warning about an allocation made without __GFP_NOWARN, 6.1's dma-buf
+ * core warning (once) when an exporter's vmap fails, and fault injection's
+ * own report of the fault (see find_init_start()).  Each is followed by a
  * stack dump, which ends at KLOG_DUMP_END (or is taken to after this many
  * lines).
  */
 #define KLOG_EXPECTED							\
 	"(page allocation failure|vmalloc error): |"			\
-	"WARNING: .* at drivers/dma-buf/dma-buf\\.c:[0-9]+ dma_buf_vmap"
+	"WARNING: .* at drivers/dma-buf/dma-buf\\.c:[0-9]+ dma_buf_vmap|" \
+	"FAULT_INJECTION: forcing a failure"
 #define KLOG_DUMP_END	"</TASK>"
 #define KLOG_DUMP_MAX	120
 /*
@@ -1221,16 +1223,147 @@ static unsigned int load_point(struct load_ctx *c, unsigned int n)
 	return left;
 }
 
-/* Like sweep(), for finit_module(); the module ends up loaded. */
+/*
+ * Fault injection's report of each fault, with its stack dump, is switched
+ * on while find_init_start() looks for where the module's init begins.
+ */
+static void fi_verbose(bool on)
+{
+	static const char *const knobs[] = {
+		DEBUGFS "/failslab/verbose",
+		DEBUGFS "/fail_page_alloc/verbose",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+		if (th_write_file(knobs[i], on ? "2" : "0"))
+			FAIL("cannot set %s", knobs[i]);
+}
+
+/*
+ * Did the fault injected since @fd was positioned hit the module's init:
+ * is do_init_module() on the stack fault injection printed?  1 if so, 0 if
+ * not, -1 if no report came.
+ */
+static int fault_in_init(int fd)
+{
+	bool in_report = false;
+	char rec[2048];
+
+	for (;;) {
+		ssize_t len = read(fd, rec, sizeof(rec) - 1);
+
+		if (len < 0 && errno == EPIPE)
+			continue;
+		if (len <= 0)
+			return -1;
+		rec[len] = '\0';
+		if (strstr(rec, "FAULT_INJECTION: forcing a failure"))
+			in_report = true;
+		else if (in_report && strstr(rec, "do_init_module"))
+			return 1;
+		else if (in_report && strstr(rec, KLOG_DUMP_END))
+			return 0;
+	}
+}
+
+/*
+ * Load with the @n-th point failed, only to see where the fault lands;
+ * what is left behind is checked as in load_point().  1 if the fault was in
+ * the module's init, 0 if before it, -1 if there was none or no report.
+ */
+static int load_probe(struct load_ctx *c, unsigned int n)
+{
+	int kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	unsigned int left;
+	int ret, where = -1;
+
+	if (kmsg < 0)
+		FAIL("open /dev/kmsg: %s", strerror(errno));
+	lseek(kmsg, 0, SEEK_END);
+	fi_arm(c->nth, n);
+	ret = syscall(SYS_finit_module, c->file, c->mod->params, 0);
+	left = fi_disarm(c->nth);
+	if (!ret)
+		load_unload(c, n);
+	if (!left)
+		where = fault_in_init(kmsg);
+	close(kmsg);
+	load_check(c, n);
+	klog_assert_clean(c->name, n);
+	return where;
+}
+
+/*
+ * The module loader's own allocations (reading the file, laying out and
+ * relocating the module, its sysfs directory) come first, each an
+ * injection point, and are the same kernel code for every module.  The
+ * sweep starts at the first point inside do_init_module(), where the
+ * module's init runs: the points before it are not ours.  The loader runs
+ * them in the same order at every load, so the first point in init is
+ * found by bisection over the @total points of a load.  Returns it, and
+ * the probes it took in @probes; 1 (sweep them all) if fault injection
+ * printed no report to tell.
+ */
+static unsigned int find_init_start(struct load_ctx *c, unsigned int total,
+				    unsigned int *probes)
+{
+	unsigned int lo = 1, hi = total;	/* the answer is in [lo, hi] */
+
+	*probes = 0;
+	fi_verbose(true);
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		int where = load_probe(c, mid);
+
+		(*probes)++;
+		if (where < 0) {
+			TH_LOG("%s: no fault-injection report at point %u: sweeping from the first point",
+			       c->name, mid);
+			lo = 1;
+			break;
+		}
+		if (where)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	fi_verbose(false);
+	return lo;
+}
+
+/* How many points a load with nothing injected passes; it stays loaded. */
+static unsigned int count_load_points(struct load_ctx *c)
+{
+	unsigned int left;
+	int ret;
+
+	fi_arm(c->nth, SWEEP_MAX);
+	ret = syscall(SYS_finit_module, c->file, c->mod->params, 0) ?
+	      -errno : 0;
+	left = fi_disarm(c->nth);
+	if (ret)
+		FAIL("%s: failed with %s with no fault injected",
+		     c->name, th_errname(-ret));
+	load_unload(c, 0);
+	return SWEEP_MAX - left;
+}
+
+/*
+ * Like sweep(), for finit_module(), from the first point in the module's
+ * init on (see find_init_start()); the module ends up loaded.
+ */
 static void sweep_load(struct load_ctx *c)
 {
-	unsigned int n, left = 0;
+	unsigned int n, left = 0, total, start, probes;
 
 	snprintf(c->name, sizeof(c->name), "load %s", c->mod->file);
 	c->nth = fi_open();
 	klog_open(c->name);
 	load_snapshot(c, c->modules, c->heaps, c->nodes, c->misc);
-	for (n = 1; n <= SWEEP_MAX; n++) {
+	total = count_load_points(c);
+	start = find_init_start(c, total, &probes);
+	for (n = start; n <= SWEEP_MAX; n++) {
 		left = load_point(c, n);
 		if (left)
 			break;
@@ -1240,9 +1373,9 @@ static void sweep_load(struct load_ctx *c)
 	if (n > SWEEP_MAX)
 		FAIL("%s: still reaching injection points after %u tries",
 		     c->name, SWEEP_MAX);
-	TH_LOG("%s: %u injection points, %u tried: %u failed the load, %u absorbed; %u expected warning(s) in the log",
-	       c->name, n - left, c->tried, c->failed, c->absorbed,
-	       klog.expected_seen);
+	TH_LOG("%s: %u injection points, %u of them the module loader's before init (%u loads to find where init starts); %u tried from there: %u failed the load, %u absorbed; %u expected warning(s) in the log",
+	       c->name, n - left, start - 1, probes, c->tried, c->failed,
+	       c->absorbed, klog.expected_seen);
 }
 
 /* Has a driver of module @name a device bound (/sys/module/<name>/drivers)? */

@@ -333,6 +333,17 @@ static void klog_close(const char *what)
 	klog.fd = -1;
 }
 
+/* Lines of context logged before the first problem line. */
+#define KLOG_CONTEXT	4
+
+static void klog_append(char *out, size_t outlen, const char *tag,
+			const char *msg)
+{
+	size_t len = strlen(out);
+
+	snprintf(out + len, outlen - len, "%s%s\n", tag, msg);
+}
+
 /*
  * Read the records that arrived since the last call; the problems go to
  * @out (one per line, up to @outlen bytes).  Returns how many there were.
@@ -340,6 +351,8 @@ static void klog_close(const char *what)
  */
 static int klog_problems(char *out, size_t outlen, unsigned int n)
 {
+	static char before[KLOG_CONTEXT][160];	/* the lines before, a ring */
+	static unsigned int nbefore;
 	char rec[2048];
 	int bad = 0;
 
@@ -377,13 +390,23 @@ static int klog_problems(char *out, size_t outlen, unsigned int n)
 			continue;
 		}
 		if (regexec(&klog.problem, msg, 0, NULL, 0) ||
-		    !regexec(&klog.benign, msg, 0, NULL, 0))
+		    !regexec(&klog.benign, msg, 0, NULL, 0)) {
+			snprintf(before[nbefore++ % KLOG_CONTEXT],
+				 sizeof(before[0]), "%.159s", msg);
 			continue;
-		bad++;
-		if (strlen(out) + strlen(msg) + 2 < outlen) {
-			strcat(out, msg);
-			strcat(out, "\n");
 		}
+		/* The first problem comes with the lines before it. */
+		if (!bad) {
+			unsigned int i = nbefore > KLOG_CONTEXT ?
+					 nbefore - KLOG_CONTEXT : 0;
+
+			for (; i < nbefore; i++)
+				klog_append(out, outlen, "(before) ",
+					    before[i % KLOG_CONTEXT]);
+			nbefore = 0;
+		}
+		bad++;
+		klog_append(out, outlen, "", msg);
 	}
 	return bad;
 }
@@ -1301,9 +1324,15 @@ static int load_probe(struct load_ctx *c, unsigned int n)
  * sweep starts at the first point inside do_init_module(), where the
  * module's init runs: the points before it are not ours.  The loader runs
  * them in the same order at every load, so the first point in init is
- * found by bisection over the @total points of a load.  Returns it, and
- * the probes it took in @probes; 1 (sweep them all) if fault injection
- * printed no report to tell.
+ * found by bisection over the @total points of a load.
+ *
+ * A fault in an allocation made with __GFP_NOWARN comes with no report to
+ * tell where it landed.  Then the points after it are probed until one
+ * does: one before init moves the lower bound past it; otherwise the
+ * upper bound comes down to the silent point, which errs on the safe side
+ * (the sweep may start a little early, never late).
+ *
+ * Returns the first point to sweep, and the probes it took in @probes.
  */
 static unsigned int find_init_start(struct load_ctx *c, unsigned int total,
 				    unsigned int *probes)
@@ -1313,20 +1342,17 @@ static unsigned int find_init_start(struct load_ctx *c, unsigned int total,
 	*probes = 0;
 	fi_verbose(true);
 	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-		int where = load_probe(c, mid);
+		unsigned int mid = lo + (hi - lo) / 2, m = mid;
+		int where;
 
-		(*probes)++;
-		if (where < 0) {
-			TH_LOG("%s: no fault-injection report at point %u: sweeping from the first point",
-			       c->name, mid);
-			lo = 1;
-			break;
-		}
-		if (where)
-			hi = mid;
+		do {
+			where = load_probe(c, m);
+			(*probes)++;
+		} while (where < 0 && ++m < hi);
+		if (where == 0)
+			lo = m + 1;	/* m, and so mid, before init */
 		else
-			lo = mid + 1;
+			hi = mid;	/* mid in init, or silent */
 	}
 	fi_verbose(false);
 	return lo;

@@ -30,8 +30,9 @@
  * edu importer's ATTACH and MAP (only with qemu's edu device, --edu);
  * dmaheap_inspect's CACHING ioctl (a dma_buf_vmap() plus an attach and map
  * of the inspector's device); mmap(); the simple allocator's SA_IOC_ALLOC;
- * and loading every module of $DMAHEAP_MODDIR/load-order (heap
- * registration in module init): the modules are unloaded, then each is
+ * and loading every product module of $DMAHEAP_MODDIR/load-order (heap
+ * registration in module init; see test_module()), from the first point
+ * inside its init (see find_init_start()): the modules are unloaded, then each is
  * loaded with finit_module() under the sweep, checked to leave nothing
  * behind when the load fails, and left loaded, so the later programs find
  * every heap again.
@@ -219,9 +220,8 @@ static unsigned int fi_disarm(int fd)
 /*
  * Where each sweep runs.  Those that do not depend on the machine run
  * where there is no edu device (tests/vm/run's default shape); with one
- * (--edu), only what the device adds: the edu importer's ATTACH and MAP,
- * and loading the modules that then bind a device (the importer's init
- * probes it).  DMAHEAP_SWEEP_ALL=1 runs every sweep on any machine.
+ * (--edu), only what the device adds: the edu importer's ATTACH and MAP.
+ * DMAHEAP_SWEEP_ALL=1 runs every sweep on any machine.
  */
 static bool have_edu(void)
 {
@@ -1404,33 +1404,19 @@ static void sweep_load(struct load_ctx *c)
 	       c->absorbed, klog.expected_seen);
 }
 
-/* Has a driver of module @name a device bound (/sys/module/<name>/drivers)? */
-static bool module_binds_device(const char *name)
+/*
+ * The test importer (tests/kmod) is no part of the product: its init
+ * registers a PCI driver, and with qemu's edu device its probe is the
+ * kernel's PCI, IOMMU and ACPI code, over a thousand points that are not
+ * ours.  Swept there, a fault in ACPICA's state cache made the kernel's
+ * own error path use freed memory (6.1: "KASAN: use-after-free in
+ * acpi_ut_update_object_reference" after AE_NO_MEMORY), a kernel bug this
+ * project cannot fix.  Our paths through the importer (ATTACH, MAP) are
+ * swept above.
+ */
+static bool test_module(const char *name)
 {
-	char path[PATH_MAX];
-	struct dirent *de, *dev;
-	bool found = false;
-	DIR *dir, *drv;
-
-	snprintf(path, sizeof(path), "/sys/module/%s/drivers", name);
-	dir = opendir(path);
-	if (!dir)
-		return false;
-	while (!found && (de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/module/%s/drivers/%s", name,
-			 de->d_name);
-		drv = opendir(path);
-		if (!drv)
-			continue;
-		/* Bound devices are links named like "0000:00:04.0". */
-		while (!found && (dev = readdir(drv)))
-			found = dev->d_type == DT_LNK && strchr(dev->d_name, ':');
-		closedir(drv);
-	}
-	closedir(dir);
-	return found;
+	return !strcmp(name, "edu_importer");
 }
 
 FIXTURE(modules) {
@@ -1485,8 +1471,8 @@ TEST_F_TIMEOUT(modules, module_init, 4 * SWEEP_TIMEOUT)
 
 	fi_require();
 	for (i = 0; i < self->nmods; i++)
-		self->sweep[i] = !have_edu() || sweep_all() ||
-				 module_binds_device(self->mods[i].name);
+		self->sweep[i] = !test_module(self->mods[i].name) &&
+				 (!have_edu() || sweep_all());
 	/* Everything goes, dependents first. */
 	for (i = self->nmods - 1; i >= 0; i--) {
 		ret = unload_with_holders(self->mods[i].name, unloaded,
@@ -1516,8 +1502,12 @@ TEST_F_TIMEOUT(modules, module_init, 4 * SWEEP_TIMEOUT)
 			if (ret)
 				FAIL("loading %s: %s", self->mods[i].file,
 				     strerror(-ret));
-			TH_LOG("load %s: not swept here: it binds no device, and is swept where there is no edu device",
-			       self->mods[i].file);
+			if (test_module(self->mods[i].name))
+				TH_LOG("load %s: not swept: a test module, whose init is the kernel's PCI, IOMMU and ACPI code (see test_module())",
+				       self->mods[i].file);
+			else
+				TH_LOG("load %s: not swept here: it binds no device, and is swept where there is no edu device",
+				       self->mods[i].file);
 			continue;
 		}
 		memset(&c, 0, sizeof(c));

@@ -201,6 +201,29 @@ static int dmaheap_buffer_drop_alias_for(struct dmaheap_buffer *buf,
 	return buf->ops->drop_cpu_alias(buf);
 }
 
+/* Has another attachment of @buf its pages mapped?  Under buf->lock. */
+static bool dmaheap_buffer_mapped_elsewhere(struct dmaheap_buffer *buf,
+					    struct dmaheap_attachment *self)
+{
+	struct dmaheap_attachment *a;
+
+	lockdep_assert_held(&buf->lock);
+	list_for_each_entry(a, &buf->attachments, list)
+		if (a != self && a->mapped)
+			return true;
+	return false;
+}
+
+/*
+ * A cached buffer is synced for the device as it is mapped.  When another
+ * device has it mapped already, the mapping is made with
+ * DMA_ATTR_SKIP_CPU_SYNC and synced explicitly right after: the caches
+ * see the same maintenance (and swiotlb the same bounce), but DMA-API
+ * debugging, which takes a second mapping of the same cache lines for a
+ * driver bug, knows that this one is shared on purpose.  Sharing a buffer
+ * between devices is what a dma-buf is for; begin_cpu_access and
+ * end_cpu_access sync every mapping, so none goes stale.
+ */
 static struct sg_table *
 dmaheap_buffer_map(struct dma_buf_attachment *attachment,
 		   enum dma_data_direction dir)
@@ -208,6 +231,7 @@ dmaheap_buffer_map(struct dma_buf_attachment *attachment,
 	struct dmaheap_buffer *buf = attachment->dmabuf->priv;
 	struct dmaheap_attachment *a = attachment->priv;
 	unsigned long attrs = DMA_ATTR_NO_WARN;
+	bool shared;
 	int ret;
 
 	ret = dmaheap_check_reach(buf, a);
@@ -219,11 +243,20 @@ dmaheap_buffer_map(struct dma_buf_attachment *attachment,
 		if (ret)
 			return ERR_PTR(ret);
 	}
-	ret = dma_map_sgtable(a->dev, &a->sgt, dir, attrs);
-	if (ret)
-		return ERR_PTR(ret == -EIO ? -ENOMEM : ret);
 
+	/* Held across the mapping, so two importers cannot both be first. */
 	mutex_lock(&buf->lock);
+	shared = !(buf->flags & DMAHEAP_BUF_UNCACHED) &&
+		 dmaheap_buffer_mapped_elsewhere(buf, a);
+	if (shared)
+		attrs |= DMA_ATTR_SKIP_CPU_SYNC;
+	ret = dma_map_sgtable(a->dev, &a->sgt, dir, attrs);
+	if (ret) {
+		mutex_unlock(&buf->lock);
+		return ERR_PTR(ret == -EIO ? -ENOMEM : ret);
+	}
+	if (shared)
+		dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
 	a->mapped = true;
 	a->dir = dir;
 	mutex_unlock(&buf->lock);

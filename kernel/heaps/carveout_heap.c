@@ -191,6 +191,25 @@ static void carveout_destroy(struct carveout_heap *ch)
 	kfree(ch);
 }
 
+static int carveout_busy_found(struct resource *res, void *arg)
+{
+	return 1;
+}
+
+/*
+ * request_mem_region() returns NULL both when the range, or part of it, is
+ * claimed already and when it cannot allocate its struct resource: -EBUSY
+ * when a claimed (busy) memory resource overlaps the range, else -ENOMEM.
+ */
+static int carveout_claim_error(phys_addr_t base, u64 size)
+{
+	if (walk_iomem_res_desc(IORES_DESC_NONE,
+				IORESOURCE_MEM | IORESOURCE_BUSY, base,
+				base + size - 1, NULL, carveout_busy_found) > 0)
+		return -EBUSY;
+	return -ENOMEM;
+}
+
 /* Claim, check and map one range; the heap is registered later. */
 static int carveout_setup(const char *name, phys_addr_t base, u64 size)
 {
@@ -236,9 +255,10 @@ static int carveout_setup(const char *name, phys_addr_t base, u64 size)
 
 	ch->res = request_mem_region(base, size, "dmaheap carveout");
 	if (!ch->res) {
-		pr_err("%s: range %#llx+%#llx is claimed by another driver\n",
-		       name, (u64)base, size);
-		ret = -EBUSY;
+		ret = carveout_claim_error(base, size);
+		if (ret == -EBUSY)
+			pr_err("%s: range %#llx+%#llx is claimed by another driver\n",
+			       name, (u64)base, size);
 		goto free_heap;
 	}
 	ret = dmaheap_range_init(&ch->range, PHYS_PFN(base), PHYS_PFN(size),

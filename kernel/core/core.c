@@ -21,10 +21,12 @@
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/kref.h>
+#include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -690,6 +692,31 @@ unsigned long dmaheap_pools_drain(void)
 	return pages;
 }
 DMAHEAP_EXPORT(dmaheap_pools_drain);
+
+/**
+ * dmaheap_pool_worker_create() - a thread for a pool's background work
+ * @name: the pool's heap, for the thread's name
+ *
+ * Zeroing released pages is work for idle time.  The thread runs at the
+ * lowest priority of the normal scheduling class (nice 19), so that it
+ * does not take the CPU from the task whose release woke it: a worker of
+ * normal priority runs at that task's next preemption point, which on a
+ * busy CPU is still inside its close(), and zeroes the whole buffer there.
+ * At nice 19 it still makes progress on a busy CPU, only slowly, and a
+ * pool that finds only released pages zeroes one itself.
+ *
+ * Return: the worker (end it with kthread_destroy_worker()), or an ERR_PTR.
+ */
+struct kthread_worker *dmaheap_pool_worker_create(const char *name)
+{
+	struct kthread_worker *worker;
+
+	worker = kthread_create_worker(0, "dmaheap-%s", name);
+	if (!IS_ERR(worker))
+		sched_set_normal(worker->task, MAX_NICE);
+	return worker;
+}
+DMAHEAP_EXPORT(dmaheap_pool_worker_create);
 
 static int __init dmaheap_init(void)
 {

@@ -18,8 +18,11 @@
  * Errors: -ENOTTY for any other command, -EFAULT for a bad pointer (no fd
  * is left behind), -EINVAL for a non-zero version or reserved field, flags
  * other than O_CLOEXEC and the access mode, or a length of 0 or one that
- * overflows when rounded up to pages, -ENOMEM over the heap's cap or out
- * of memory, -ENODEV once the heap is gone.
+ * overflows when rounded up to pages, -ENOMEM over the heap's cap, the
+ * global budget or the memory cgroup's limit, or out of memory, -EDQUOT
+ * over the allocating user's quota, -EINTR when a fatal signal cut the
+ * allocation short, -ENODEV once the heap is gone: the errors of
+ * DMA_HEAP_IOCTL_ALLOC (docs/DESIGN.md), which this shares.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -16,10 +16,13 @@
  * pool_bytes_max bytes (default 1/16 of RAM; 0 turns it off); the rest goes
  * back at once, unzeroed.  Cached ranges count
  * as reclaimable memory (MemAvailable), and a shrinker gives them back
- * under memory pressure.
+ * under memory pressure.  The worker is a thread of the lowest priority
+ * (dmaheap_pool_worker_create()): it zeroes in idle time, not inside the
+ * close() that released the range.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -28,7 +31,6 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/vmstat.h>
-#include <linux/workqueue.h>
 
 #include <dmaheap/compat.h>
 #include <dmaheap/heap.h>
@@ -105,7 +107,7 @@ contig_cache_find(struct list_head *list, unsigned long npages)
 	return NULL;
 }
 
-static void contig_cache_work(struct work_struct *work)
+static void contig_cache_work(struct kthread_work *work)
 {
 	struct contig_cache *cc = container_of(work, struct contig_cache, work);
 	unsigned long max = contig_cache_max_pages();
@@ -166,7 +168,7 @@ long contig_cache_take(struct contig_cache *cc, unsigned long npages,
 	wait = cc->zeroing == npages;
 	spin_unlock(&cc->lock);
 	if (wait)
-		flush_work(&cc->work);
+		kthread_flush_work(&cc->work);
 
 	spin_lock(&cc->lock);
 	r = contig_cache_find(&cc->clean, npages);
@@ -198,12 +200,14 @@ long contig_cache_take(struct contig_cache *cc, unsigned long npages,
  * @cookie: where it came from
  *
  * Return: true if the cache took it; false if the caller must give it back
- * (the cache is off, or no memory for the bookkeeping).
+ * (it does not fit under the ceiling beside what the cache holds, zeroed
+ * or not, or no memory for the bookkeeping).
  */
 bool contig_cache_put(struct contig_cache *cc, unsigned long pfn,
 		      unsigned long npages, unsigned long cookie)
 {
 	struct contig_cache_range *r;
+	bool room;
 
 	if (npages > contig_cache_max_pages())
 		return false;
@@ -214,10 +218,17 @@ bool contig_cache_put(struct contig_cache *cc, unsigned long pfn,
 	r->npages = npages;
 	r->cookie = cookie;
 	spin_lock(&cc->lock);
-	list_add_tail(&r->node, &cc->dirty);
-	cc->nr_dirty += npages;
+	room = cc->nr_clean + cc->nr_dirty + npages <= contig_cache_max_pages();
+	if (room) {
+		list_add_tail(&r->node, &cc->dirty);
+		cc->nr_dirty += npages;
+	}
 	spin_unlock(&cc->lock);
-	queue_work(system_unbound_wq, &cc->work);
+	if (!room) {
+		kfree(r);
+		return false;
+	}
+	kthread_queue_work(cc->worker, &cc->work);
 	return true;
 }
 
@@ -287,7 +298,7 @@ static unsigned long contig_cache_drain(void *priv)
 {
 	struct contig_cache *cc = priv;
 
-	flush_work(&cc->work);
+	kthread_flush_work(&cc->work);
 	return contig_cache_shrink(cc, ULONG_MAX);
 }
 
@@ -305,7 +316,7 @@ static int cache_bytes_max_set(const char *val, const struct kernel_param *kp)
 	cache_bytes_max_given = true;
 	if (cc) {
 		/* Let pending ranges settle, then trim to the new ceiling. */
-		flush_work(&cc->work);
+		kthread_flush_work(&cc->work);
 		if (cc->nr_clean > contig_cache_max_pages())
 			contig_cache_shrink(cc, cc->nr_clean -
 					    contig_cache_max_pages());
@@ -347,19 +358,26 @@ int contig_cache_init(struct contig_cache *cc, const char *name,
 	spin_lock_init(&cc->lock);
 	INIT_LIST_HEAD(&cc->clean);
 	INIT_LIST_HEAD(&cc->dirty);
-	INIT_WORK(&cc->work, contig_cache_work);
+	kthread_init_work(&cc->work, contig_cache_work);
+	cc->worker = dmaheap_pool_worker_create(name);
+	if (IS_ERR(cc->worker))
+		return PTR_ERR(cc->worker);
 	cc->shrinker.count = contig_cache_count;
 	cc->shrinker.scan = contig_cache_scan;
 	cc->shrinker.priv = cc;
 	snprintf(sname, sizeof(sname), "dmaheap-%s", name);
 	ret = dmaheap_shrinker_register(&cc->shrinker, sname);
 	if (ret)
-		return ret;
+		goto destroy_worker;
 	cc->drain.drain = contig_cache_drain;
 	cc->drain.priv = cc;
 	dmaheap_pool_add(&cc->drain);
 	WRITE_ONCE(contig_cache_instance, cc);
 	return 0;
+
+destroy_worker:
+	kthread_destroy_worker(cc->worker);
+	return ret;
 }
 
 /**
@@ -375,5 +393,6 @@ void contig_cache_destroy(struct contig_cache *cc)
 	dmaheap_pool_del(&cc->drain);
 	dmaheap_shrinker_unregister(&cc->shrinker);
 	contig_cache_drain(cc);
+	kthread_destroy_worker(cc->worker);
 	WARN_ON(cc->nr_dirty || cc->nr_clean);
 }

@@ -6,10 +6,10 @@
 #ifndef _DMAHEAP_CONTIG_CACHE_H
 #define _DMAHEAP_CONTIG_CACHE_H
 
+#include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/workqueue.h>
 
 #include <dmaheap/compat.h>
 
@@ -22,8 +22,10 @@
  * @nr_clean:	Pages in @clean.
  * @nr_dirty:	Pages in @dirty and on their way off it.
  * @zeroing:	Size in pages of the range the worker is zeroing, or 0.
- * @work:	Zeroes @dirty into @clean, or gives back what does not fit
- *		under the ceiling.
+ * @worker:	The cache's thread, of the lowest priority
+ *		(dmaheap_pool_worker_create()).
+ * @work:	Its work: zeroes @dirty into @clean, or gives back what does
+ *		not fit under the ceiling.
  * @shrinker:	Gives @clean back under memory pressure.
  * @drain:	Gives it all back when migration finds no room.
  */
@@ -36,7 +38,8 @@ struct contig_cache {
 	unsigned long nr_clean;
 	unsigned long nr_dirty;
 	unsigned long zeroing;
-	struct work_struct work;
+	struct kthread_worker *worker;
+	struct kthread_work work;
 	struct dmaheap_shrinker shrinker;
 	struct dmaheap_pool drain;
 };

@@ -23,6 +23,11 @@
  * pressure.  Zeroing happens outside the pool's lock, so an allocation
  * never waits for it; a page on a free list is always zero.
  *
+ * The worker is a thread of the lowest priority (dmaheap_pool_worker_create())
+ * so that it zeroes in idle time, not inside the close() that woke it.
+ * Blocks that would not fit under the ceiling go back when they are
+ * released, rather than wait for a worker that may be slow to come.
+ *
  * So that the pool fills whichever cgroup allocates, a ceiling's worth of
  * pages circulates uncharged (system_pool_room()): the core holds their
  * cgroup to its memory.max by its own count instead (core/memcg.c).
@@ -31,13 +36,13 @@
 
 #include <linux/gfp.h>
 #include <linux/highmem.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/vmstat.h>
 #include <linux/spinlock.h>
-#include <linux/workqueue.h>
 
 #include <dmaheap/compat.h>
 #include <dmaheap/heap.h>
@@ -200,7 +205,7 @@ static struct page *system_pool_take_dirty(struct system_pool *p,
 }
 
 /* The worker: zero released blocks into the free lists, or give them back. */
-static void system_pool_work(struct work_struct *work)
+static void system_pool_work(struct kthread_work *work)
 {
 	struct system_pool *p = container_of(work, struct system_pool, work);
 	unsigned long max = system_pool_max_pages();
@@ -289,12 +294,16 @@ struct page *system_pool_get(struct system_pool *p, unsigned int idx)
  * @page: the block, with the pool's attributes
  * @order: its order
  *
- * The worker zeroes and keeps it, or gives it back; a block still charged
- * to a memory cgroup, or any block while pools are off, goes back at once.
+ * The worker zeroes and keeps it.  A block still charged to a memory
+ * cgroup, one that does not fit under the ceiling beside what the pool
+ * holds already (zeroed or not), or any block while pools are off, goes
+ * back to the page allocator at once.
  */
 void system_pool_put(struct system_pool *p, struct page *page,
 		     unsigned int order)
 {
+	bool room;
+
 	if (dmaheap_page_charged(page)) {
 		system_pool_release_one(p, page, order);
 		return;
@@ -304,12 +313,19 @@ void system_pool_put(struct system_pool *p, struct page *page,
 		system_pool_release_one(p, page, order);
 		return;
 	}
-	set_page_private(page, order);
 	spin_lock(&p->lock);
-	list_add_tail(&page->lru, &p->dirty[system_order_index(order)]);
-	p->nr_dirty += 1UL << order;
+	room = system_pool_free_pages(p) + p->nr_dirty + (1UL << order) <=
+	       system_pool_max_pages();
+	if (room) {
+		set_page_private(page, order);
+		list_add_tail(&page->lru, &p->dirty[system_order_index(order)]);
+		p->nr_dirty += 1UL << order;
+	}
 	spin_unlock(&p->lock);
-	queue_work(system_unbound_wq, &p->work);
+	if (room)
+		kthread_queue_work(p->worker, &p->work);
+	else
+		system_pool_release_one(p, page, order);
 }
 
 /**
@@ -441,7 +457,7 @@ static unsigned long system_pool_drain(void *priv)
 	unsigned long taken;
 	LIST_HEAD(out);
 
-	flush_work(&p->work);
+	kthread_flush_work(&p->work);
 	taken = system_pool_take_free(p, ULONG_MAX, &out);
 	system_pages_release(p->attr, &out);
 	return taken;
@@ -457,7 +473,7 @@ static void system_pools_trim(void)
 		unsigned long have, max = system_pool_max_pages();
 		LIST_HEAD(out);
 
-		flush_work(&p->work);
+		kthread_flush_work(&p->work);
 		spin_lock(&p->lock);
 		have = system_pool_free_pages(p);
 		spin_unlock(&p->lock);
@@ -519,14 +535,17 @@ int system_pool_init(struct system_pool *p, const char *name,
 		INIT_LIST_HEAD(&p->free[i]);
 		INIT_LIST_HEAD(&p->dirty[i]);
 	}
-	INIT_WORK(&p->work, system_pool_work);
+	kthread_init_work(&p->work, system_pool_work);
+	p->worker = dmaheap_pool_worker_create(name);
+	if (IS_ERR(p->worker))
+		return PTR_ERR(p->worker);
 	p->shrinker.count = system_pool_count;
 	p->shrinker.scan = system_pool_scan;
 	p->shrinker.priv = p;
 	snprintf(sname, sizeof(sname), "dmaheap-%s", name);
 	ret = dmaheap_shrinker_register(&p->shrinker, sname);
 	if (ret)
-		return ret;
+		goto destroy_worker;
 	p->drain.drain = system_pool_drain;
 	p->drain.priv = p;
 	dmaheap_pool_add(&p->drain);
@@ -534,6 +553,10 @@ int system_pool_init(struct system_pool *p, const char *name,
 	list_add(&p->node, &system_pools);
 	mutex_unlock(&system_pools_lock);
 	return 0;
+
+destroy_worker:
+	kthread_destroy_worker(p->worker);
+	return ret;
 }
 
 /**
@@ -548,6 +571,7 @@ void system_pool_destroy(struct system_pool *p)
 	dmaheap_pool_del(&p->drain);
 	dmaheap_shrinker_unregister(&p->shrinker);
 	system_pool_drain(p);
+	kthread_destroy_worker(p->worker);
 	WARN_ON(p->nr_dirty);
 	WARN_ON(atomic_long_read(&p->nr_lent));
 }

@@ -7,11 +7,11 @@
 #define _DMAHEAP_SYSTEM_POOL_H
 
 #include <linux/atomic.h>
+#include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/workqueue.h>
 
 #include <dmaheap/compat.h>
 
@@ -56,7 +56,9 @@ struct system_attr_ops {
  *		charge.  They come back to the pool when their buffer is
  *		freed, so together with the pool they are what the pool
  *		can hold at most (system_pool_room()).
- * @work:	The worker: zeroes @dirty into @free, or frees what does not
+ * @worker:	The pool's thread, of the lowest priority
+ *		(dmaheap_pool_worker_create()).
+ * @work:	Its work: zeroes @dirty into @free, or frees what does not
  *		fit under the ceiling.
  * @shrinker:	Gives pooled pages back under memory pressure.
  * @drain:	Gives them all back when a contiguous heap needs the room.
@@ -73,7 +75,8 @@ struct system_pool {
 	unsigned long nr_dirty;
 	atomic_long_t nr_lent;
 
-	struct work_struct work;
+	struct kthread_worker *worker;
+	struct kthread_work work;
 	struct dmaheap_shrinker shrinker;
 	struct dmaheap_pool drain;
 	struct list_head node;

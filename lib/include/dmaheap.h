@@ -62,7 +62,9 @@ int dmaheap_ctx_new(struct dmaheap_ctx **ctxp);
 
 /*
  * Same, with other directories (NULL means the default).  Useful for
- * containers with heaps bind-mounted elsewhere, and for tests.
+ * containers with heaps bind-mounted elsewhere, and for tests.  The core's
+ * own files (usage, quotas, parameters) are looked for two levels up from
+ * @sysfs_dir, as /sys is from /sys/class/dmaheap.
  */
 int dmaheap_ctx_new_at(struct dmaheap_ctx **ctxp, const char *dev_dir,
 		       const char *sysfs_dir);

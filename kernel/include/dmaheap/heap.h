@@ -17,6 +17,7 @@
 #include <linux/types.h>
 
 struct dma_buf;
+struct kthread_worker;
 struct dmaheap;
 struct dmaheap_charge;
 
@@ -167,5 +168,6 @@ struct dmaheap_pool {
 void dmaheap_pool_add(struct dmaheap_pool *pool);
 void dmaheap_pool_del(struct dmaheap_pool *pool);
 unsigned long dmaheap_pools_drain(void);
+struct kthread_worker *dmaheap_pool_worker_create(const char *name);
 
 #endif /* _DMAHEAP_HEAP_H */

@@ -647,31 +647,70 @@ static DEFINE_MUTEX(dmaheap_pools_lock);
 static LIST_HEAD(dmaheap_pools);
 
 /**
- * dmaheap_pool_add() - let other heaps ask for a pool's memory back
- * @pool: the pool, with @drain and @priv set
+ * dmaheap_pool_register() - start a pool's thread and shrinker, and let
+ *	other heaps ask for its memory back
+ * @pool: the pool, with @count, @scan, @drain and @priv set
+ * @name: the pool's heap, for the names of the thread (dmaheap-<name>)
+ *	and the shrinker
+ *
+ * Zeroing released pages is work for idle time.  The thread runs at the
+ * lowest priority of the normal scheduling class (nice 19), so that it
+ * does not take the CPU from the task whose release woke it: a worker of
+ * normal priority runs at that task's next preemption point, which on a
+ * busy CPU is still inside its close(), and zeroes the whole buffer there.
+ * At nice 19 it still makes progress on a busy CPU, only slowly, and a
+ * pool that finds only released pages zeroes one itself.
+ *
+ * Return: 0, or -errno with nothing left registered.
  */
-void dmaheap_pool_add(struct dmaheap_pool *pool)
+int dmaheap_pool_register(struct dmaheap_pool *pool, const char *name)
 {
+	char sname[DMAHEAP_NAME_MAX + 16];
+	int ret;
+
+	pool->worker = kthread_create_worker(0, "dmaheap-%s", name);
+	if (IS_ERR(pool->worker))
+		return PTR_ERR(pool->worker);
+	sched_set_normal(pool->worker->task, MAX_NICE);
+
+	pool->shrinker.count = pool->count;
+	pool->shrinker.scan = pool->scan;
+	pool->shrinker.priv = pool->priv;
+	snprintf(sname, sizeof(sname), "dmaheap-%s", name);
+	ret = dmaheap_shrinker_register(&pool->shrinker, sname);
+	if (ret)
+		goto destroy_worker;
+
 	mutex_lock(&dmaheap_pools_lock);
 	list_add_tail(&pool->node, &dmaheap_pools);
 	mutex_unlock(&dmaheap_pools_lock);
+	return 0;
+
+destroy_worker:
+	kthread_destroy_worker(pool->worker);
+	return ret;
 }
-DMAHEAP_EXPORT(dmaheap_pool_add);
+DMAHEAP_EXPORT(dmaheap_pool_register);
 
 /**
- * dmaheap_pool_del() - take a pool off the list
- * @pool: a pool added with dmaheap_pool_add()
+ * dmaheap_pool_unregister() - stop a pool and give its memory back
+ * @pool: a pool registered with dmaheap_pool_register(); no buffer of its
+ *	heap is alive any more
  *
- * Waits for a drain in progress; the pool's @drain is not called once this
- * returns.
+ * Takes the pool off the list (waiting for a drain in progress), stops its
+ * shrinker, drains it and ends its thread.  Work the heap queued after the
+ * drain is flushed when the thread ends.
  */
-void dmaheap_pool_del(struct dmaheap_pool *pool)
+void dmaheap_pool_unregister(struct dmaheap_pool *pool)
 {
 	mutex_lock(&dmaheap_pools_lock);
 	list_del(&pool->node);
 	mutex_unlock(&dmaheap_pools_lock);
+	dmaheap_shrinker_unregister(&pool->shrinker);
+	pool->drain(pool->priv);
+	kthread_destroy_worker(pool->worker);
 }
-DMAHEAP_EXPORT(dmaheap_pool_del);
+DMAHEAP_EXPORT(dmaheap_pool_unregister);
 
 /**
  * dmaheap_pools_drain() - empty every heap's pool
@@ -692,31 +731,6 @@ unsigned long dmaheap_pools_drain(void)
 	return pages;
 }
 DMAHEAP_EXPORT(dmaheap_pools_drain);
-
-/**
- * dmaheap_pool_worker_create() - a thread for a pool's background work
- * @name: the pool's heap, for the thread's name
- *
- * Zeroing released pages is work for idle time.  The thread runs at the
- * lowest priority of the normal scheduling class (nice 19), so that it
- * does not take the CPU from the task whose release woke it: a worker of
- * normal priority runs at that task's next preemption point, which on a
- * busy CPU is still inside its close(), and zeroes the whole buffer there.
- * At nice 19 it still makes progress on a busy CPU, only slowly, and a
- * pool that finds only released pages zeroes one itself.
- *
- * Return: the worker (end it with kthread_destroy_worker()), or an ERR_PTR.
- */
-struct kthread_worker *dmaheap_pool_worker_create(const char *name)
-{
-	struct kthread_worker *worker;
-
-	worker = kthread_create_worker(0, "dmaheap-%s", name);
-	if (!IS_ERR(worker))
-		sched_set_normal(worker->task, MAX_NICE);
-	return worker;
-}
-DMAHEAP_EXPORT(dmaheap_pool_worker_create);
 
 static int __init dmaheap_init(void)
 {

@@ -17,7 +17,7 @@
  * back at once, unzeroed.  Cached ranges count
  * as reclaimable memory (MemAvailable), and a shrinker gives them back
  * under memory pressure.  The worker is a thread of the lowest priority
- * (dmaheap_pool_worker_create()): it zeroes in idle time, not inside the
+ * (dmaheap_pool_register()): it zeroes in idle time, not inside the
  * close() that released the range.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -228,7 +228,7 @@ bool contig_cache_put(struct contig_cache *cc, unsigned long pfn,
 		kfree(r);
 		return false;
 	}
-	kthread_queue_work(cc->worker, &cc->work);
+	kthread_queue_work(cc->pool.worker, &cc->work);
 	return true;
 }
 
@@ -349,7 +349,6 @@ int contig_cache_init(struct contig_cache *cc, const char *name,
 		      void (*release)(unsigned long pfn, unsigned long npages,
 				      unsigned long cookie))
 {
-	char sname[DMAHEAP_NAME_MAX + 16];
 	int ret;
 
 	if (!cache_bytes_max_given)
@@ -359,25 +358,15 @@ int contig_cache_init(struct contig_cache *cc, const char *name,
 	INIT_LIST_HEAD(&cc->clean);
 	INIT_LIST_HEAD(&cc->dirty);
 	kthread_init_work(&cc->work, contig_cache_work);
-	cc->worker = dmaheap_pool_worker_create(name);
-	if (IS_ERR(cc->worker))
-		return PTR_ERR(cc->worker);
-	cc->shrinker.count = contig_cache_count;
-	cc->shrinker.scan = contig_cache_scan;
-	cc->shrinker.priv = cc;
-	snprintf(sname, sizeof(sname), "dmaheap-%s", name);
-	ret = dmaheap_shrinker_register(&cc->shrinker, sname);
+	cc->pool.count = contig_cache_count;
+	cc->pool.scan = contig_cache_scan;
+	cc->pool.drain = contig_cache_drain;
+	cc->pool.priv = cc;
+	ret = dmaheap_pool_register(&cc->pool, name);
 	if (ret)
-		goto destroy_worker;
-	cc->drain.drain = contig_cache_drain;
-	cc->drain.priv = cc;
-	dmaheap_pool_add(&cc->drain);
+		return ret;
 	WRITE_ONCE(contig_cache_instance, cc);
 	return 0;
-
-destroy_worker:
-	kthread_destroy_worker(cc->worker);
-	return ret;
 }
 
 /**
@@ -390,9 +379,6 @@ void contig_cache_destroy(struct contig_cache *cc)
 	kernel_param_lock(THIS_MODULE);
 	WRITE_ONCE(contig_cache_instance, NULL);
 	kernel_param_unlock(THIS_MODULE);
-	dmaheap_pool_del(&cc->drain);
-	dmaheap_shrinker_unregister(&cc->shrinker);
-	contig_cache_drain(cc);
-	kthread_destroy_worker(cc->worker);
+	dmaheap_pool_unregister(&cc->pool);
 	WARN_ON(cc->nr_dirty || cc->nr_clean);
 }

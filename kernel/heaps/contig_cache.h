@@ -12,6 +12,7 @@
 #include <linux/types.h>
 
 #include <dmaheap/compat.h>
+#include <dmaheap/heap.h>
 
 /**
  * struct contig_cache - released ranges kept for reuse
@@ -22,12 +23,11 @@
  * @nr_clean:	Pages in @clean.
  * @nr_dirty:	Pages in @dirty and on their way off it.
  * @zeroing:	Size in pages of the range the worker is zeroing, or 0.
- * @worker:	The cache's thread, of the lowest priority
- *		(dmaheap_pool_worker_create()).
- * @work:	Its work: zeroes @dirty into @clean, or gives back what does
- *		not fit under the ceiling.
- * @shrinker:	Gives @clean back under memory pressure.
- * @drain:	Gives it all back when migration finds no room.
+ * @work:	The work of @pool's thread: zeroes @dirty into @clean, or
+ *		gives back what does not fit under the ceiling.
+ * @pool:	The cache's thread, its shrinker (gives @clean back under
+ *		memory pressure) and its drain (gives it all back when
+ *		migration finds no room): dmaheap_pool_register().
  */
 struct contig_cache {
 	void (*release)(unsigned long pfn, unsigned long npages,
@@ -38,10 +38,8 @@ struct contig_cache {
 	unsigned long nr_clean;
 	unsigned long nr_dirty;
 	unsigned long zeroing;
-	struct kthread_worker *worker;
 	struct kthread_work work;
-	struct dmaheap_shrinker shrinker;
-	struct dmaheap_pool drain;
+	struct dmaheap_pool pool;
 };
 
 int contig_cache_init(struct contig_cache *cc, const char *name,

@@ -23,7 +23,7 @@
  * pressure.  Zeroing happens outside the pool's lock, so an allocation
  * never waits for it; a page on a free list is always zero.
  *
- * The worker is a thread of the lowest priority (dmaheap_pool_worker_create())
+ * The worker is a thread of the lowest priority (dmaheap_pool_register())
  * so that it zeroes in idle time, not inside the close() that woke it.
  * Blocks that would not fit under the ceiling go back when they are
  * released, rather than wait for a worker that may be slow to come.
@@ -323,7 +323,7 @@ void system_pool_put(struct system_pool *p, struct page *page,
 	}
 	spin_unlock(&p->lock);
 	if (room)
-		kthread_queue_work(p->worker, &p->work);
+		kthread_queue_work(p->pool.worker, &p->work);
 	else
 		system_pool_release_one(p, page, order);
 }
@@ -521,13 +521,11 @@ MODULE_PARM_DESC(pool_bytes_max,
 int system_pool_init(struct system_pool *p, const char *name,
 		     const struct system_attr_ops *attr)
 {
-	char sname[DMAHEAP_NAME_MAX + 16];
 	unsigned int i;
 	int ret;
 
 	if (!pool_bytes_max_given)
 		pool_bytes_max = (u64)totalram_pages() * PAGE_SIZE / 16;
-	p->name = name;
 	p->attr = attr;
 	spin_lock_init(&p->lock);
 	atomic_long_set(&p->nr_lent, 0);
@@ -536,27 +534,17 @@ int system_pool_init(struct system_pool *p, const char *name,
 		INIT_LIST_HEAD(&p->dirty[i]);
 	}
 	kthread_init_work(&p->work, system_pool_work);
-	p->worker = dmaheap_pool_worker_create(name);
-	if (IS_ERR(p->worker))
-		return PTR_ERR(p->worker);
-	p->shrinker.count = system_pool_count;
-	p->shrinker.scan = system_pool_scan;
-	p->shrinker.priv = p;
-	snprintf(sname, sizeof(sname), "dmaheap-%s", name);
-	ret = dmaheap_shrinker_register(&p->shrinker, sname);
+	p->pool.count = system_pool_count;
+	p->pool.scan = system_pool_scan;
+	p->pool.drain = system_pool_drain;
+	p->pool.priv = p;
+	ret = dmaheap_pool_register(&p->pool, name);
 	if (ret)
-		goto destroy_worker;
-	p->drain.drain = system_pool_drain;
-	p->drain.priv = p;
-	dmaheap_pool_add(&p->drain);
+		return ret;
 	mutex_lock(&system_pools_lock);
 	list_add(&p->node, &system_pools);
 	mutex_unlock(&system_pools_lock);
 	return 0;
-
-destroy_worker:
-	kthread_destroy_worker(p->worker);
-	return ret;
 }
 
 /**
@@ -568,10 +556,7 @@ void system_pool_destroy(struct system_pool *p)
 	mutex_lock(&system_pools_lock);
 	list_del(&p->node);
 	mutex_unlock(&system_pools_lock);
-	dmaheap_pool_del(&p->drain);
-	dmaheap_shrinker_unregister(&p->shrinker);
-	system_pool_drain(p);
-	kthread_destroy_worker(p->worker);
+	dmaheap_pool_unregister(&p->pool);
 	WARN_ON(p->nr_dirty);
 	WARN_ON(atomic_long_read(&p->nr_lent));
 }

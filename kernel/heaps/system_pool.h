@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include <dmaheap/compat.h>
+#include <dmaheap/heap.h>
 
 /* The orders a system heap allocates, largest first. */
 #define SYSTEM_NR_ORDERS	3
@@ -42,7 +43,6 @@ struct system_attr_ops {
 
 /**
  * struct system_pool - zeroed pages a heap variant keeps for reuse
- * @name:	The heap's name, for the shrinker.
  * @attr:	The variant's attribute changes, or NULL (cached pages).
  *		Pooled pages keep the variant's attributes.
  * @lock:	Protects @free, @nr_free, @dirty and @nr_dirty.
@@ -56,16 +56,15 @@ struct system_attr_ops {
  *		charge.  They come back to the pool when their buffer is
  *		freed, so together with the pool they are what the pool
  *		can hold at most (system_pool_room()).
- * @worker:	The pool's thread, of the lowest priority
- *		(dmaheap_pool_worker_create()).
- * @work:	Its work: zeroes @dirty into @free, or frees what does not
- *		fit under the ceiling.
- * @shrinker:	Gives pooled pages back under memory pressure.
- * @drain:	Gives them all back when a contiguous heap needs the room.
+ * @work:	The work of @pool's thread: zeroes @dirty into @free, or
+ *		frees what does not fit under the ceiling.
+ * @pool:	The pool's thread, its shrinker (gives pooled pages back
+ *		under memory pressure) and its drain (gives them all back
+ *		when a contiguous heap needs the room):
+ *		dmaheap_pool_register().
  * @node:	Entry in the list of every pool.
  */
 struct system_pool {
-	const char *name;
 	const struct system_attr_ops *attr;
 
 	spinlock_t lock;
@@ -75,10 +74,8 @@ struct system_pool {
 	unsigned long nr_dirty;
 	atomic_long_t nr_lent;
 
-	struct kthread_worker *worker;
 	struct kthread_work work;
-	struct dmaheap_shrinker shrinker;
-	struct dmaheap_pool drain;
+	struct dmaheap_pool pool;
 	struct list_head node;
 };
 

@@ -16,6 +16,8 @@
 #include <linux/module.h>
 #include <linux/types.h>
 
+#include <dmaheap/compat.h>
+
 struct dma_buf;
 struct kthread_worker;
 struct dmaheap;
@@ -145,13 +147,20 @@ void dmaheap_alloc_abort(struct dmaheap *heap, struct dma_buf *dmabuf);
 int dmaheap_for_each(int (*fn)(struct dmaheap *heap, void *data), void *data);
 
 /**
- * struct dmaheap_pool - memory a heap keeps for reuse, which another heap
- *	may need back
+ * struct dmaheap_pool - memory a heap keeps for reuse: its thread, its
+ *	shrinker, and its place among the pools other heaps may empty
+ * @count:	How many pages the shrinker could free now.
+ * @scan:	Free up to @nr of them; return how many were freed.
  * @drain:	Give back to the page allocator everything kept that no
- *		buffer uses; return the number of pages given back.  Runs in
- *		process context, may sleep, and must not call
- *		dmaheap_pool_add() or dmaheap_pool_del().
- * @priv:	Passed to @drain.
+ *		buffer uses, waiting for the worker's work in progress;
+ *		return the number of pages given back.  Runs in process
+ *		context and may sleep.
+ * @priv:	Passed to @count, @scan and @drain.
+ * @worker:	Set by dmaheap_pool_register(): the pool's thread, for its
+ *		background work (kthread_queue_work()).  It runs at nice 19,
+ *		the lowest priority of the normal class, so that it does not
+ *		take the CPU from the task whose release woke it.
+ * @shrinker:	The core's: the shrinker that calls @count and @scan.
  * @node:	The core's: entry in its list of pools.
  *
  * Pooled pages lie anywhere in memory.  A heap that needs a long run of
@@ -160,14 +169,17 @@ int dmaheap_for_each(int (*fn)(struct dmaheap *heap, void *data), void *data);
  * such a heap calls dmaheap_pools_drain() before it gives up.
  */
 struct dmaheap_pool {
+	unsigned long (*count)(void *priv);
+	unsigned long (*scan)(void *priv, unsigned long nr);
 	unsigned long (*drain)(void *priv);
 	void *priv;
+	struct kthread_worker *worker;
+	struct dmaheap_shrinker shrinker;
 	struct list_head node;
 };
 
-void dmaheap_pool_add(struct dmaheap_pool *pool);
-void dmaheap_pool_del(struct dmaheap_pool *pool);
+int dmaheap_pool_register(struct dmaheap_pool *pool, const char *name);
+void dmaheap_pool_unregister(struct dmaheap_pool *pool);
 unsigned long dmaheap_pools_drain(void);
-struct kthread_worker *dmaheap_pool_worker_create(const char *name);
 
 #endif /* _DMAHEAP_HEAP_H */

@@ -894,23 +894,6 @@ HEAP_TEST_F_TIMEOUT(buf, map_edu, SWEEP_TIMEOUT)
 
 /* vmap, through dmaheap_inspect's CACHING ioctl ------------------------------- */
 
-static int load_module_file(const char *file, const char *params)
-{
-	const char *dir = getenv("DMAHEAP_MODDIR");
-	char path[PATH_MAX];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "/opt/dmaheap/modules",
-		 file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params, 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static int caching_run(void *p)
 {
 	struct th_fixture_buf *self = p;
@@ -931,7 +914,7 @@ HEAP_TEST_F_TIMEOUT(buf, vmap, SWEEP_TIMEOUT)
 	fi_require_plain_machine();
 	self->dev = open(INSPECT_DEV, O_RDWR | O_CLOEXEC);
 	if (self->dev < 0) {
-		ret = load_module_file(INSPECT_MODULE, "");
+		ret = th_load_module(INSPECT_MODULE, "");
 		if (ret && ret != -EEXIST)
 			SKIP("cannot load %s: %s", INSPECT_MODULE,
 			     strerror(-ret));
@@ -1045,67 +1028,12 @@ HEAP_TEST_TIMEOUT(sa_alloc, SWEEP_TIMEOUT)
 
 #define MAX_MODULES	32
 
-struct module_entry {
-	char name[64];		/* as in /sys/module */
-	char file[128];		/* as in load-order */
-	char params[256];
-};
-
-static void module_name_of(const char *file, char *name, size_t len)
-{
-	const char *base = strrchr(file, '/');
-	char *c;
-
-	snprintf(name, len, "%s", base ? base + 1 : file);
-	c = strstr(name, ".ko");
-	if (c)
-		*c = '\0';
-	for (c = name; *c; c++)
-		if (*c == '-')
-			*c = '_';
-}
-
-/* The modules in $DMAHEAP_MODDIR/load-order; how many, or -errno. */
-static int read_load_order(struct module_entry *mods, int max)
-{
-	const char *dir = getenv("DMAHEAP_MODDIR");
-	char path[PATH_MAX], line[512];
-	int n = 0;
-	FILE *f;
-
-	if (!dir)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/load-order", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (n < max && fgets(line, sizeof(line), f)) {
-		char *file = strtok(line, " \t\n"), *rest;
-
-		if (!file || file[0] == '#')
-			continue;
-		rest = strtok(NULL, "\n");
-		snprintf(mods[n].file, sizeof(mods[n].file), "%s", file);
-		snprintf(mods[n].params, sizeof(mods[n].params), "%s",
-			 rest ? rest : "");
-		module_name_of(file, mods[n].name, sizeof(mods[n].name));
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
 static bool module_loaded(const char *name)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
 	return !access(path, F_OK);
-}
-
-static int unload_module(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
 }
 
 /* Unload @name and, first, every module that depends on it. */
@@ -1134,7 +1062,7 @@ static int unload_with_holders(const char *name, char unloaded[][64],
 		}
 		closedir(dir);
 	}
-	ret = unload_module(name);
+	ret = th_unload_module(name);
 	if (ret)
 		return ret;
 	if (*nunloaded < max)
@@ -1163,7 +1091,7 @@ static void list_dir(const char *path, char *out, size_t len)
 }
 
 struct load_ctx {
-	const struct module_entry *mod;
+	const struct th_module *mod;
 	int file;
 	char name[160];		/* for the log */
 	int nth;		/* fail-nth */
@@ -1185,7 +1113,7 @@ static void load_snapshot(struct load_ctx *c, char *modules, char *heaps,
 
 static void load_unload(struct load_ctx *c, unsigned int n)
 {
-	int ret = unload_module(c->mod->name);
+	int ret = th_unload_module(c->mod->name);
 
 	if (ret)
 		FAIL("%s, point %u: unloading after the load worked: %s",
@@ -1420,7 +1348,7 @@ static bool test_module(const char *name)
 }
 
 FIXTURE(modules) {
-	struct module_entry mods[MAX_MODULES];
+	struct th_module mods[MAX_MODULES];
 	bool sweep[MAX_MODULES];	/* load this one under the sweep */
 	int nmods;
 	char unloaded[MAX_MODULES][64];	/* unloaded, not in load-order */
@@ -1429,7 +1357,7 @@ FIXTURE(modules) {
 
 FIXTURE_SETUP(modules)
 {
-	self->nmods = read_load_order(self->mods, MAX_MODULES);
+	self->nmods = th_read_load_order(self->mods, MAX_MODULES);
 	if (self->nmods < 0)
 		SKIP("no $DMAHEAP_MODDIR/load-order");
 }
@@ -1442,7 +1370,7 @@ FIXTURE_TEARDOWN(modules)
 	for (i = 0; i < self->nmods; i++) {
 		if (module_loaded(self->mods[i].name))
 			continue;
-		ret = load_module_file(self->mods[i].file,
+		ret = th_load_module(self->mods[i].file,
 				       self->mods[i].params);
 		if (ret && ret != -EEXIST) {
 			TH_LOG("reloading %s: %s", self->mods[i].file,
@@ -1457,7 +1385,7 @@ FIXTURE_TEARDOWN(modules)
 		if (module_loaded(self->unloaded[i]))
 			continue;
 		snprintf(file, sizeof(file), "%s.ko", self->unloaded[i]);
-		ret = load_module_file(file, "");
+		ret = th_load_module(file, "");
 		if (ret && ret != -EEXIST)
 			TH_LOG("reloading %s: %s", file, strerror(-ret));
 	}
@@ -1497,7 +1425,7 @@ TEST_F_TIMEOUT(modules, module_init, 4 * SWEEP_TIMEOUT)
 		const char *dir = getenv("DMAHEAP_MODDIR");
 
 		if (!self->sweep[i]) {
-			ret = load_module_file(self->mods[i].file,
+			ret = th_load_module(self->mods[i].file,
 					       self->mods[i].params);
 			if (ret)
 				FAIL("loading %s: %s", self->mods[i].file,

@@ -1102,6 +1102,61 @@ static inline int th_load_order_params(const char *file, char *params,
 	return 0;
 }
 
+/**
+ * struct th_module - one module of the load-order file
+ * @name:	As in /sys/module: the file's base name less ".ko", '-' as '_'.
+ * @file:	As in load-order, relative to th_moddir().
+ * @params:	The parameters load-order gives it ("" if none).
+ */
+struct th_module {
+	char name[64];
+	char file[128];
+	char params[256];
+};
+
+/*
+ * The modules of the load-order file, in its order, each file once (a file
+ * listed again is left out), at most @max; how many, or -errno.
+ */
+static inline int th_read_load_order(struct th_module *mods, int max)
+{
+	char path[PATH_MAX], line[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/load-order", th_moddir());
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		char *file = strtok(line, " \t\n"), *rest, *base, *c;
+		int i, dup = 0;
+
+		if (!file || file[0] == '#')
+			continue;
+		rest = strtok(NULL, "\n");
+		for (i = 0; i < n; i++)
+			dup |= !strcmp(mods[i].file, file);
+		if (dup)
+			continue;
+		snprintf(mods[n].file, sizeof(mods[n].file), "%s", file);
+		snprintf(mods[n].params, sizeof(mods[n].params), "%s",
+			 rest ? rest : "");
+		base = strrchr(file, '/');
+		snprintf(mods[n].name, sizeof(mods[n].name), "%s",
+			 base ? base + 1 : file);
+		c = strstr(mods[n].name, ".ko");
+		if (c)
+			*c = '\0';
+		for (c = mods[n].name; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
 /* Load module file @file with finit_module(2); 0, or -errno (-EEXIST). */
 static inline int th_load_module(const char *file, const char *params)
 {

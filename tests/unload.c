@@ -12,60 +12,11 @@
  * EWOULDBLOCK (EAGAIN).  Modules are reloaded from $DMAHEAP_MODDIR with the
  * parameters in its load-order file; every test leaves them all loaded.
  */
-#include <sys/syscall.h>
 
 #include "harness.h"
 #include "vgem.h"
 
 #define MAX_MODULES	16
-
-struct module_entry {
-	char name[64];		/* as in /sys/module */
-	char file[128];		/* as in load-order */
-	char params[256];
-};
-
-/* The modules in load-order; returns how many, or -errno. */
-static int read_load_order(struct module_entry *mods, int max)
-{
-	const char *dir = getenv("DMAHEAP_MODDIR");
-	char path[PATH_MAX], line[512];
-	int n = 0;
-	FILE *f;
-
-	if (!dir)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/load-order", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (n < max && fgets(line, sizeof(line), f)) {
-		char *file = strtok(line, " \t\n"), *rest, *dot, *c;
-		int i, dup = 0;
-
-		if (!file || file[0] == '#')
-			continue;
-		rest = strtok(NULL, "\n");
-		for (i = 0; i < n; i++)
-			dup |= !strcmp(mods[i].file, file);
-		if (dup)
-			continue;
-		snprintf(mods[n].file, sizeof(mods[n].file), "%s", file);
-		snprintf(mods[n].params, sizeof(mods[n].params), "%s",
-			 rest ? rest : "");
-		snprintf(mods[n].name, sizeof(mods[n].name), "%s",
-			 strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
-		dot = strstr(mods[n].name, ".ko");
-		if (dot)
-			*dot = '\0';
-		for (c = mods[n].name; *c; c++)
-			if (*c == '-')
-				*c = '_';
-		n++;
-	}
-	fclose(f);
-	return n;
-}
 
 static bool module_loaded(const char *name)
 {
@@ -85,36 +36,15 @@ static long long module_refcnt(const char *name)
 	return th_read_u64_path(path, &val) ? -1 : (long long)val;
 }
 
-static int unload_module(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
-}
-
-static int load_module(const struct module_entry *m)
-{
-	char path[PATH_MAX];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", getenv("DMAHEAP_MODDIR"),
-		 m->file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, m->params, 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Load, in order, every module of load-order that is not loaded. */
-static int reload_all(const struct module_entry *mods, int n)
+static int reload_all(const struct th_module *mods, int n)
 {
 	int i, ret, first = 0;
 
 	for (i = 0; i < n; i++) {
 		if (module_loaded(mods[i].name))
 			continue;
-		ret = load_module(&mods[i]);
+		ret = th_load_module(mods[i].file, mods[i].params);
 		if (ret && ret != -EEXIST) {
 			TH_LOG("loading %s: %s", mods[i].file, strerror(-ret));
 			first = first ?: ret;
@@ -138,9 +68,9 @@ static bool sysfs_exists(const struct th_heap *heap)
 }
 
 FIXTURE(unload) {
-	struct module_entry mods[MAX_MODULES];
+	struct th_module mods[MAX_MODULES];
 	int nmods;
-	const struct module_entry *owner;
+	const struct th_module *owner;
 	size_t len;
 };
 
@@ -154,7 +84,7 @@ FIXTURE_SETUP(unload)
 	int i, fd;
 
 	self->len = TH_MiB;
-	self->nmods = read_load_order(self->mods, MAX_MODULES);
+	self->nmods = th_read_load_order(self->mods, MAX_MODULES);
 	if (self->nmods < 0)
 		SKIP("no $DMAHEAP_MODDIR/load-order");
 	ASSERT_EQ(0, reload_all(self->mods, self->nmods));
@@ -192,12 +122,12 @@ static void unload_and_reload(struct th_fixture_unload *self,
 	struct th_stats st;
 	int fd;
 
-	ASSERT_EQ(0, unload_module(self->owner->name));
+	ASSERT_EQ(0, th_unload_module(self->owner->name));
 	ASSERT_FALSE(module_loaded(self->owner->name));
 	ASSERT_FALSE(node_exists(heap));
 	ASSERT_FALSE(sysfs_exists(heap));
 
-	ASSERT_EQ(0, load_module(self->owner));
+	ASSERT_EQ(0, th_load_module(self->owner->file, self->owner->params));
 	ASSERT_TRUE(node_exists(heap));
 	ASSERT_TRUE(sysfs_exists(heap));
 	/* A fresh heap: nothing live, and it allocates. */
@@ -260,7 +190,7 @@ HEAP_TEST_F_TIMEOUT(unload, unload_race_errno, 90)
 	/* Keep trying: an allocation in flight holds the module. */
 	deadline = th_now() + 30;
 	while (th_now() < deadline) {
-		ret = unload_module(self->owner->name);
+		ret = th_unload_module(self->owner->name);
 		if (ret != -EWOULDBLOCK && ret != -EBUSY)
 			break;
 		usleep(1000);
@@ -275,7 +205,7 @@ HEAP_TEST_F_TIMEOUT(unload, unload_race_errno, 90)
 	       counts[0], counts[1], counts[2] >> 8, counts[2] & 0xff);
 	EXPECT_EQ(0, counts[2]);
 	EXPECT_GT(counts[1], 0);
-	ASSERT_EQ(0, load_module(self->owner));
+	ASSERT_EQ(0, th_load_module(self->owner->file, self->owner->params));
 }
 
 HEAP_TEST_F_TIMEOUT(unload, unload_after_close, 60)
@@ -292,14 +222,14 @@ HEAP_TEST_F_TIMEOUT(unload, unload_refused_while_alive, 60)
 	int fd = th_alloc(heap, self->len), fd2;
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(-EWOULDBLOCK, unload_module(self->owner->name));
+	ASSERT_EQ(-EWOULDBLOCK, th_unload_module(self->owner->name));
 	/* Nothing changed: still loaded, still serving. */
 	ASSERT_TRUE(module_loaded(self->owner->name));
 	ASSERT_TRUE(node_exists(heap));
 	fd2 = th_alloc(heap, self->len);
 	ASSERT_GE(fd2, 0);
 	close(fd2);
-	ASSERT_EQ(-EWOULDBLOCK, unload_module(self->owner->name));
+	ASSERT_EQ(-EWOULDBLOCK, th_unload_module(self->owner->name));
 	close(fd);
 	unload_and_reload(self, heap);
 }
@@ -315,7 +245,7 @@ HEAP_TEST_F_TIMEOUT(unload, unload_refused_while_mapped, 60)
 	close(fd);
 	memset(p, 0x4b, self->len);
 
-	ASSERT_EQ(-EWOULDBLOCK, unload_module(self->owner->name));
+	ASSERT_EQ(-EWOULDBLOCK, th_unload_module(self->owner->name));
 	ASSERT_TRUE(module_loaded(self->owner->name));
 	ASSERT_EQ(-1, th_find_not(p, self->len, 0x4b));
 	munmap(p, self->len);
@@ -336,7 +266,7 @@ HEAP_TEST_F_TIMEOUT(unload, unload_refused_while_imported, 60)
 	ASSERT_NE(0, handle);
 	close(fd);
 
-	ASSERT_EQ(-EWOULDBLOCK, unload_module(self->owner->name));
+	ASSERT_EQ(-EWOULDBLOCK, th_unload_module(self->owner->name));
 	ASSERT_TRUE(module_loaded(self->owner->name));
 
 	ASSERT_EQ(0, vgem_close(drm, handle));
@@ -350,12 +280,12 @@ HEAP_TEST_F_TIMEOUT(unload, unload_with_open_node, 60)
 	int stale = th_heap_open(heap), fresh;
 
 	ASSERT_GE(stale, 0);
-	ASSERT_EQ(0, unload_module(self->owner->name));
+	ASSERT_EQ(0, th_unload_module(self->owner->name));
 	ASSERT_FALSE(node_exists(heap));
 	ASSERT_EQ(-ENODEV, th_alloc_fd(stale, self->len, O_RDWR | O_CLOEXEC));
 
 	/* Loading the module again does not revive the old fd. */
-	ASSERT_EQ(0, load_module(self->owner));
+	ASSERT_EQ(0, th_load_module(self->owner->file, self->owner->params));
 	ASSERT_EQ(-ENODEV, th_alloc_fd(stale, self->len, O_RDWR | O_CLOEXEC));
 	fresh = th_heap_open(heap);
 	ASSERT_GE(fresh, 0);
@@ -382,8 +312,8 @@ HEAP_TEST_F_TIMEOUT(unload, unload_reload_cycles, 120)
 /* The core stays while heap modules depend on it. */
 TEST(unload_core_refused)
 {
-	struct module_entry mods[MAX_MODULES];
-	int n = read_load_order(mods, MAX_MODULES), i, heaps = 0;
+	struct th_module mods[MAX_MODULES];
+	int n = th_read_load_order(mods, MAX_MODULES), i, heaps = 0;
 
 	if (n < 0)
 		SKIP("no $DMAHEAP_MODDIR/load-order");
@@ -392,7 +322,7 @@ TEST(unload_core_refused)
 			 module_loaded(mods[i].name);
 	if (!module_loaded("dmaheap") || !heaps)
 		SKIP("the core or its heap modules are not loaded");
-	ASSERT_EQ(-EWOULDBLOCK, unload_module("dmaheap"));
+	ASSERT_EQ(-EWOULDBLOCK, th_unload_module("dmaheap"));
 	ASSERT_TRUE(module_loaded("dmaheap"));
 	EXPECT_EQ(0, reload_all(mods, n));
 }

@@ -1371,7 +1371,7 @@ FIXTURE_TEARDOWN(modules)
 		if (module_loaded(self->mods[i].name))
 			continue;
 		ret = th_load_module(self->mods[i].file,
-				       self->mods[i].params);
+				     self->mods[i].params);
 		if (ret && ret != -EEXIST) {
 			TH_LOG("reloading %s: %s", self->mods[i].file,
 			       strerror(-ret));
@@ -1422,11 +1422,10 @@ TEST_F_TIMEOUT(modules, module_init, 4 * SWEEP_TIMEOUT)
 	/* Then each loads (under the sweep if chosen), in order, and stays. */
 	for (i = 0; i < self->nmods; i++) {
 		char path[PATH_MAX];
-		const char *dir = getenv("DMAHEAP_MODDIR");
 
 		if (!self->sweep[i]) {
 			ret = th_load_module(self->mods[i].file,
-					       self->mods[i].params);
+					     self->mods[i].params);
 			if (ret)
 				FAIL("loading %s: %s", self->mods[i].file,
 				     strerror(-ret));
@@ -1440,7 +1439,7 @@ TEST_F_TIMEOUT(modules, module_init, 4 * SWEEP_TIMEOUT)
 		}
 		memset(&c, 0, sizeof(c));
 		c.mod = &self->mods[i];
-		snprintf(path, sizeof(path), "%s/%s", dir, c.mod->file);
+		snprintf(path, sizeof(path), "%s/%s", th_moddir(), c.mod->file);
 		c.file = open(path, O_RDONLY | O_CLOEXEC);
 		ASSERT_GE(c.file, 0);
 		sweep_load(&c);

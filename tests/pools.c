@@ -10,6 +10,10 @@
  *                           through their write-combined mapping)
  *   pool_bytes_exact        a freed buffer shows in pool_bytes to the byte
  *                           and in no heap's bytes; reuse takes it out
+ *   pool_small_release      a few small released buffers (too few to
+ *                           wake the worker) count in pool_bytes at once;
+ *                           the next allocations zero them themselves, and
+ *                           the shrinker frees them
  *   pool_ceiling_honoured   a pool never keeps more than the ceiling
  *   pool_off_gives_back     ceiling 0: nothing kept, memory comes back
  *   pool_pressure           with full pools a process allocates and
@@ -190,6 +194,63 @@ HEAP_TEST_TIMEOUT(pool_bytes_exact, 120)
 	EXPECT_EQ(0, pooled);
 	close(fd);
 	EXPECT_EQ(len, pool_settled(heap));
+	set_ceiling(saved, NULL, 0);
+}
+
+/*
+ * Fewer released pages than wake the pool's worker (the module's
+ * SYSTEM_WAKE_PAGES, 64) wait unzeroed; pool_bytes shows them at once, and
+ * an allocation that finds no zeroed page zeroes one of them itself.
+ */
+#define SMALL_BUFS	8
+
+HEAP_TEST_TIMEOUT(pool_small_release, 120)
+{
+	int fds[SMALL_BUFS], i;
+	char saved[32] = "";
+	long long bad = -1;
+	uint64_t pooled;
+	uint8_t *p;
+
+	REQUIRE_POOLS(heap);
+	set_ceiling("0", saved, sizeof(saved));
+	set_ceiling("64M", NULL, 0);
+	EXPECT_EQ(0, pool_settled(heap));
+	for (i = 0; i < SMALL_BUFS; i++) {
+		fds[i] = th_alloc(heap, 4096);
+		ASSERT_GE(fds[i], 0);
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fds[i], 0);
+		ASSERT_NE(MAP_FAILED, p);
+		memset(p, 0x5a, 4096);
+		munmap(p, 4096);
+	}
+	for (i = 0; i < SMALL_BUFS; i++)
+		close(fds[i]);
+	/* Counted without waiting for anything. */
+	ASSERT_EQ(0, th_sysfs_read(heap, "pool_bytes", &pooled));
+	EXPECT_EQ(SMALL_BUFS * 4096, pooled);
+	for (i = 0; i < SMALL_BUFS; i++) {
+		fds[i] = th_alloc(heap, 4096);
+		ASSERT_GE(fds[i], 0);
+		p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fds[i], 0);
+		ASSERT_NE(MAP_FAILED, p);
+		if (bad < 0)
+			bad = th_find_not(p, 4096, 0);
+		munmap(p, 4096);
+	}
+	EXPECT_EQ(-1, bad);
+	/* Every one was reused. */
+	ASSERT_EQ(0, th_sysfs_read(heap, "pool_bytes", &pooled));
+	EXPECT_EQ(0, pooled);
+	for (i = 0; i < SMALL_BUFS; i++)
+		close(fds[i]);
+	/* The shrinker gives waiting pages back too (drop_caches runs it). */
+	ASSERT_EQ(0, th_sysfs_read(heap, "pool_bytes", &pooled));
+	EXPECT_EQ(SMALL_BUFS * 4096, pooled);
+	ASSERT_EQ(0, th_write_file("/proc/sys/vm/drop_caches", "2"));
+	ASSERT_EQ(0, th_sysfs_read(heap, "pool_bytes", &pooled));
+	EXPECT_EQ(0, pooled);
 	set_ceiling(saved, NULL, 0);
 }
 

@@ -3,10 +3,11 @@
  * dmaheap system heaps: pools of zeroed pages.
  *
  * A released buffer's pages do not go straight back to the page allocator.
- * They wait on their pool's dirty lists for its worker, which zeroes them
- * and puts them on per-order free lists; the next allocation takes them
- * from there without zeroing (or, when the worker is behind, takes a dirty
- * block and zeroes it itself, which is no more work than a new page) and,
+ * They wait on their pool's dirty lists for its worker (woken once enough
+ * have gathered: SYSTEM_WAKE_PAGES), which zeroes them and puts them on
+ * per-order free lists; the next allocation takes them from there without
+ * zeroing (or, when the worker is behind, takes a dirty block and zeroes it
+ * itself, which is no more work than a new page) and,
  * for a write-combined heap, without changing page attributes (pooled pages
  * keep them: no memtype reservation, no TLB flush, no cache flush).  The
  * worker zeroes a write-combined page through its linear mapping.  On x86
@@ -54,6 +55,14 @@ const unsigned int system_orders[SYSTEM_NR_ORDERS] = { 8, 4, 0 };
 
 /* Pages whose attributes change in one call when they leave a pool. */
 #define SYSTEM_RESTORE_BATCH	32
+
+/*
+ * Base pages of released blocks that wake the worker.  Fewer wait on the
+ * dirty lists for the next release, an allocation (which zeroes one itself
+ * when the free lists are empty), the shrinker or a drain: waking a thread
+ * for one small page costs the releasing task more than zeroing it.
+ */
+#define SYSTEM_WAKE_PAGES	64
 
 static u64 pool_bytes_max;
 static bool pool_bytes_max_given;
@@ -294,7 +303,8 @@ struct page *system_pool_get(struct system_pool *p, unsigned int idx)
  * @page: the block, with the pool's attributes
  * @order: its order
  *
- * The worker zeroes and keeps it.  A block still charged to a memory
+ * The worker zeroes and keeps it; it is woken once released blocks add up
+ * to SYSTEM_WAKE_PAGES base pages.  A block still charged to a memory
  * cgroup, one that does not fit under the ceiling beside what the pool
  * holds already (zeroed or not), or any block while pools are off, goes
  * back to the page allocator at once.
@@ -302,7 +312,7 @@ struct page *system_pool_get(struct system_pool *p, unsigned int idx)
 void system_pool_put(struct system_pool *p, struct page *page,
 		     unsigned int order)
 {
-	bool room;
+	bool room, wake = false;
 
 	if (dmaheap_page_charged(page)) {
 		system_pool_release_one(p, page, order);
@@ -320,12 +330,13 @@ void system_pool_put(struct system_pool *p, struct page *page,
 		set_page_private(page, order);
 		list_add_tail(&page->lru, &p->dirty[system_order_index(order)]);
 		p->nr_dirty += 1UL << order;
+		wake = p->nr_dirty >= SYSTEM_WAKE_PAGES;
 	}
 	spin_unlock(&p->lock);
-	if (room)
-		kthread_queue_work(p->pool.worker, &p->work);
-	else
+	if (!room)
 		system_pool_release_one(p, page, order);
+	else if (wake)
+		kthread_queue_work(p->pool.worker, &p->work);
 }
 
 /**
@@ -402,15 +413,10 @@ unsigned long system_pool_pages(struct system_pool *p)
 	return n;
 }
 
+/* Zeroed pages, and released ones not yet zeroed: the shrinker frees both. */
 static unsigned long system_pool_count(void *priv)
 {
-	struct system_pool *p = priv;
-	unsigned long n;
-
-	spin_lock(&p->lock);
-	n = system_pool_free_pages(p);
-	spin_unlock(&p->lock);
-	return n;
+	return system_pool_pages(priv);
 }
 
 /* Move blocks worth up to @nr base pages off the free lists, largest first. */
@@ -438,6 +444,30 @@ static unsigned long system_pool_take_free(struct system_pool *p,
 	return taken;
 }
 
+/*
+ * Move released blocks worth up to @nr base pages off the dirty lists,
+ * largest first: they go back to the page allocator unzeroed.
+ */
+static unsigned long system_pool_take_released(struct system_pool *p,
+						unsigned long nr,
+						struct list_head *out)
+{
+	unsigned long taken = 0;
+	unsigned int i;
+
+	spin_lock(&p->lock);
+	for (i = 0; i < SYSTEM_NR_ORDERS && taken < nr; i++) {
+		while (taken < nr && !list_empty(&p->dirty[i])) {
+			/* page_private() holds the order already. */
+			list_move(p->dirty[i].next, out);
+			taken += 1UL << system_orders[i];
+		}
+	}
+	p->nr_dirty -= taken;
+	spin_unlock(&p->lock);
+	return taken;
+}
+
 static unsigned long system_pool_scan(void *priv, unsigned long nr)
 {
 	struct system_pool *p = priv;
@@ -445,6 +475,8 @@ static unsigned long system_pool_scan(void *priv, unsigned long nr)
 	LIST_HEAD(out);
 
 	taken = system_pool_take_free(p, nr, &out);
+	if (taken < nr)
+		taken += system_pool_take_released(p, nr - taken, &out);
 	system_pages_release(p->attr, &out);
 	dmaheap_account_reclaimed(taken);
 	return taken;
@@ -459,11 +491,15 @@ static unsigned long system_pool_drain(void *priv)
 
 	kthread_flush_work(&p->work);
 	taken = system_pool_take_free(p, ULONG_MAX, &out);
+	taken += system_pool_take_released(p, ULONG_MAX, &out);
 	system_pages_release(p->attr, &out);
 	return taken;
 }
 
-/* Bring every pool under the ceiling: now, once pending pages are done. */
+/*
+ * Bring every pool under the ceiling, once every released page is zeroed
+ * (those too few to have woken the worker included).
+ */
 static void system_pools_trim(void)
 {
 	struct system_pool *p;
@@ -473,6 +509,7 @@ static void system_pools_trim(void)
 		unsigned long have, max = system_pool_max_pages();
 		LIST_HEAD(out);
 
+		kthread_queue_work(p->pool.worker, &p->work);
 		kthread_flush_work(&p->work);
 		spin_lock(&p->lock);
 		have = system_pool_free_pages(p);

@@ -49,7 +49,8 @@ struct system_attr_ops {
  * @free:	Per order (index into system_orders): zeroed pages, ready.
  * @nr_free:	Per order: entries in @free.
  * @dirty:	Per order: blocks of released buffers, waiting to be zeroed
- *		(by the worker, or by an allocation that finds @free empty).
+ *		(by the worker, or by an allocation that finds @free empty)
+ *		or freed (by the shrinker, or a drain).
  * @nr_dirty:	Base pages on @dirty, and on their way off it.
  * @nr_lent:	Base pages of uncharged blocks in live buffers: blocks from
  *		the pool, and fresh ones taken without a memory cgroup

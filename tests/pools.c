@@ -10,8 +10,8 @@
  *                           through their write-combined mapping)
  *   pool_bytes_exact        a freed buffer shows in pool_bytes to the byte
  *                           and in no heap's bytes; reuse takes it out
- *   pool_small_release      a few small released buffers (too few to
- *                           wake the worker) count in pool_bytes at once;
+ *   pool_small_release      a few small released buffers count in
+ *                           pool_bytes at once, before the worker runs;
  *                           the next allocations zero them themselves, and
  *                           the shrinker frees them
  *   pool_ceiling_honoured   a pool never keeps more than the ceiling
@@ -198,9 +198,9 @@ HEAP_TEST_TIMEOUT(pool_bytes_exact, 120)
 }
 
 /*
- * Fewer released pages than wake the pool's worker (the module's
- * SYSTEM_WAKE_PAGES, 64) wait unzeroed; pool_bytes shows them at once, and
- * an allocation that finds no zeroed page zeroes one of them itself.
+ * Released pages wait unzeroed for the worker, which a timer queues at the
+ * next tick; pool_bytes shows them at once, and an allocation that finds
+ * no zeroed page zeroes one of them itself.
  */
 #define SMALL_BUFS	8
 

@@ -3,8 +3,8 @@
  * dmaheap system heaps: pools of zeroed pages.
  *
  * A released buffer's pages do not go straight back to the page allocator.
- * They wait on their pool's dirty lists for its worker (woken once enough
- * have gathered: SYSTEM_WAKE_PAGES), which zeroes them and puts them on
+ * They wait on their pool's dirty lists for its worker (queued by a timer
+ * at the next tick, not by the release), which zeroes them and puts them on
  * per-order free lists; the next allocation takes them from there without
  * zeroing (or, when the worker is behind, takes a dirty block and zeroes it
  * itself, which is no more work than a new page) and,
@@ -55,14 +55,6 @@ const unsigned int system_orders[SYSTEM_NR_ORDERS] = { 8, 4, 0 };
 
 /* Pages whose attributes change in one call when they leave a pool. */
 #define SYSTEM_RESTORE_BATCH	32
-
-/*
- * Base pages of released blocks that wake the worker.  Fewer wait on the
- * dirty lists for the next release, an allocation (which zeroes one itself
- * when the free lists are empty), the shrinker or a drain: waking a thread
- * for one small page costs the releasing task more than zeroing it.
- */
-#define SYSTEM_WAKE_PAGES	64
 
 static u64 pool_bytes_max;
 static bool pool_bytes_max_given;
@@ -252,6 +244,14 @@ static void system_pool_work(struct kthread_work *work)
 	}
 }
 
+/* The tick after a release: the worker's turn. */
+static void system_pool_kick(struct timer_list *t)
+{
+	struct system_pool *p = from_timer(p, t, kick);
+
+	kthread_queue_work(p->pool.worker, &p->work);
+}
+
 /**
  * system_pool_get() - a zeroed block from the pool
  * @p: the pool
@@ -303,8 +303,11 @@ struct page *system_pool_get(struct system_pool *p, unsigned int idx)
  * @page: the block, with the pool's attributes
  * @order: its order
  *
- * The worker zeroes and keeps it; it is woken once released blocks add up
- * to SYSTEM_WAKE_PAGES base pages.  A block still charged to a memory
+ * The worker zeroes and keeps it, from the next tick on (or an
+ * allocation that finds no zeroed block zeroes it first).  Waking a thread
+ * here would cost the releasing task more than zeroing a small buffer, and
+ * on a busy CPU the scheduler may run the woken worker before the release
+ * returns.  A block still charged to a memory
  * cgroup, one that does not fit under the ceiling beside what the pool
  * holds already (zeroed or not), or any block while pools are off, goes
  * back to the page allocator at once.
@@ -312,7 +315,7 @@ struct page *system_pool_get(struct system_pool *p, unsigned int idx)
 void system_pool_put(struct system_pool *p, struct page *page,
 		     unsigned int order)
 {
-	bool room, wake = false;
+	bool room;
 
 	if (dmaheap_page_charged(page)) {
 		system_pool_release_one(p, page, order);
@@ -330,13 +333,12 @@ void system_pool_put(struct system_pool *p, struct page *page,
 		set_page_private(page, order);
 		list_add_tail(&page->lru, &p->dirty[system_order_index(order)]);
 		p->nr_dirty += 1UL << order;
-		wake = p->nr_dirty >= SYSTEM_WAKE_PAGES;
 	}
 	spin_unlock(&p->lock);
 	if (!room)
 		system_pool_release_one(p, page, order);
-	else if (wake)
-		kthread_queue_work(p->pool.worker, &p->work);
+	else if (!timer_pending(&p->kick))
+		mod_timer(&p->kick, jiffies + 1);
 }
 
 /**
@@ -498,7 +500,7 @@ static unsigned long system_pool_drain(void *priv)
 
 /*
  * Bring every pool under the ceiling, once every released page is zeroed
- * (those too few to have woken the worker included).
+ * (those whose tick has not come yet included).
  */
 static void system_pools_trim(void)
 {
@@ -571,6 +573,7 @@ int system_pool_init(struct system_pool *p, const char *name,
 		INIT_LIST_HEAD(&p->dirty[i]);
 	}
 	kthread_init_work(&p->work, system_pool_work);
+	timer_setup(&p->kick, system_pool_kick, 0);
 	p->pool.count = system_pool_count;
 	p->pool.scan = system_pool_scan;
 	p->pool.drain = system_pool_drain;
@@ -593,6 +596,8 @@ void system_pool_destroy(struct system_pool *p)
 	mutex_lock(&system_pools_lock);
 	list_del(&p->node);
 	mutex_unlock(&system_pools_lock);
+	/* Nothing is released any more: stop the timer, then its thread. */
+	timer_delete_sync(&p->kick);
 	dmaheap_pool_unregister(&p->pool);
 	WARN_ON(p->nr_dirty);
 	WARN_ON(atomic_long_read(&p->nr_lent));

@@ -29,6 +29,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timer.h>
 #include <linux/uaccess.h>
 
 #include <dmaheap/compat.h>
@@ -646,10 +647,18 @@ DMAHEAP_EXPORT(dmaheap_put);
 static DEFINE_MUTEX(dmaheap_pools_lock);
 static LIST_HEAD(dmaheap_pools);
 
+/* A tick after dmaheap_pool_queue(): the pool's thread gets the work. */
+static void dmaheap_pool_kick(struct timer_list *t)
+{
+	struct dmaheap_pool *pool = from_timer(pool, t, kick);
+
+	kthread_queue_work(pool->worker, pool->work);
+}
+
 /**
  * dmaheap_pool_register() - start a pool's thread and shrinker, and let
  *	other heaps ask for its memory back
- * @pool: the pool, with @count, @scan, @drain and @priv set
+ * @pool: the pool, with @count, @scan, @drain, @priv and @work set
  * @name: the pool's heap, for the names of the thread (dmaheap-<name>)
  *	and the shrinker
  *
@@ -672,6 +681,7 @@ int dmaheap_pool_register(struct dmaheap_pool *pool, const char *name)
 	if (IS_ERR(pool->worker))
 		return PTR_ERR(pool->worker);
 	sched_set_normal(pool->worker->task, MAX_NICE);
+	timer_setup(&pool->kick, dmaheap_pool_kick, 0);
 
 	pool->shrinker.count = pool->count;
 	pool->shrinker.scan = pool->scan;
@@ -698,7 +708,7 @@ DMAHEAP_EXPORT(dmaheap_pool_register);
  *	heap is alive any more
  *
  * Takes the pool off the list (waiting for a drain in progress), stops its
- * shrinker, drains it and ends its thread.  Work the heap queued after the
+ * shrinker and its timer, drains it and ends its thread.  Work the heap queued after the
  * drain is flushed when the thread ends.
  */
 void dmaheap_pool_unregister(struct dmaheap_pool *pool)
@@ -707,10 +717,43 @@ void dmaheap_pool_unregister(struct dmaheap_pool *pool)
 	list_del(&pool->node);
 	mutex_unlock(&dmaheap_pools_lock);
 	dmaheap_shrinker_unregister(&pool->shrinker);
+	/* Nothing is released any more: stop the timer, then its thread. */
+	timer_delete_sync(&pool->kick);
 	pool->drain(pool->priv);
 	kthread_destroy_worker(pool->worker);
 }
 DMAHEAP_EXPORT(dmaheap_pool_unregister);
+
+/**
+ * dmaheap_pool_queue() - have the pool's work run, from the next tick on
+ * @pool: a registered pool
+ *
+ * For a release: it arms a timer (when none is pending) rather than wake
+ * the thread.  Waking a thread costs the releasing task more than zeroing
+ * a small buffer, and on a busy CPU the scheduler may hand the woken
+ * thread the CPU before the release returns.  Callable in any context.
+ */
+void dmaheap_pool_queue(struct dmaheap_pool *pool)
+{
+	if (!timer_pending(&pool->kick))
+		mod_timer(&pool->kick, jiffies + 1);
+}
+DMAHEAP_EXPORT(dmaheap_pool_queue);
+
+/**
+ * dmaheap_pool_flush() - run the pool's work now, and wait for it
+ * @pool: a registered pool
+ *
+ * What was released before the call has been dealt with on return.  May
+ * sleep.
+ */
+void dmaheap_pool_flush(struct dmaheap_pool *pool)
+{
+	timer_delete(&pool->kick);
+	kthread_queue_work(pool->worker, pool->work);
+	kthread_flush_work(pool->work);
+}
+DMAHEAP_EXPORT(dmaheap_pool_flush);
 
 /**
  * dmaheap_pools_drain() - empty every heap's pool

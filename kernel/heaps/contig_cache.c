@@ -17,8 +17,9 @@
  * back at once, unzeroed.  Cached ranges count
  * as reclaimable memory (MemAvailable), and a shrinker gives them back
  * under memory pressure.  The worker is a thread of the lowest priority
- * (dmaheap_pool_register()): it zeroes in idle time, not inside the
- * close() that released the range.
+ * (dmaheap_pool_register()), queued at the tick after a release
+ * (dmaheap_pool_queue()): it zeroes in idle time, not inside the close()
+ * that released the range.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -228,7 +229,7 @@ bool contig_cache_put(struct contig_cache *cc, unsigned long pfn,
 		kfree(r);
 		return false;
 	}
-	kthread_queue_work(cc->pool.worker, &cc->work);
+	dmaheap_pool_queue(&cc->pool);
 	return true;
 }
 
@@ -298,7 +299,7 @@ static unsigned long contig_cache_drain(void *priv)
 {
 	struct contig_cache *cc = priv;
 
-	kthread_flush_work(&cc->work);
+	dmaheap_pool_flush(&cc->pool);
 	return contig_cache_shrink(cc, ULONG_MAX);
 }
 
@@ -316,7 +317,7 @@ static int cache_bytes_max_set(const char *val, const struct kernel_param *kp)
 	cache_bytes_max_given = true;
 	if (cc) {
 		/* Let pending ranges settle, then trim to the new ceiling. */
-		kthread_flush_work(&cc->work);
+		dmaheap_pool_flush(&cc->pool);
 		if (cc->nr_clean > contig_cache_max_pages())
 			contig_cache_shrink(cc, cc->nr_clean -
 					    contig_cache_max_pages());
@@ -362,6 +363,7 @@ int contig_cache_init(struct contig_cache *cc, const char *name,
 	cc->pool.scan = contig_cache_scan;
 	cc->pool.drain = contig_cache_drain;
 	cc->pool.priv = cc;
+	cc->pool.work = &cc->work;
 	ret = dmaheap_pool_register(&cc->pool, name);
 	if (ret)
 		return ret;

@@ -244,14 +244,6 @@ static void system_pool_work(struct kthread_work *work)
 	}
 }
 
-/* The tick after a release: the worker's turn. */
-static void system_pool_kick(struct timer_list *t)
-{
-	struct system_pool *p = from_timer(p, t, kick);
-
-	kthread_queue_work(p->pool.worker, &p->work);
-}
-
 /**
  * system_pool_get() - a zeroed block from the pool
  * @p: the pool
@@ -303,11 +295,9 @@ struct page *system_pool_get(struct system_pool *p, unsigned int idx)
  * @page: the block, with the pool's attributes
  * @order: its order
  *
- * The worker zeroes and keeps it, from the next tick on (or an
- * allocation that finds no zeroed block zeroes it first).  Waking a thread
- * here would cost the releasing task more than zeroing a small buffer, and
- * on a busy CPU the scheduler may run the woken worker before the release
- * returns.  A block still charged to a memory
+ * The worker zeroes and keeps it, from the next tick on
+ * (dmaheap_pool_queue(); an allocation that finds no zeroed block zeroes
+ * it first).  A block still charged to a memory
  * cgroup, one that does not fit under the ceiling beside what the pool
  * holds already (zeroed or not), or any block while pools are off, goes
  * back to the page allocator at once.
@@ -337,8 +327,8 @@ void system_pool_put(struct system_pool *p, struct page *page,
 	spin_unlock(&p->lock);
 	if (!room)
 		system_pool_release_one(p, page, order);
-	else if (!timer_pending(&p->kick))
-		mod_timer(&p->kick, jiffies + 1);
+	else
+		dmaheap_pool_queue(&p->pool);
 }
 
 /**
@@ -511,8 +501,7 @@ static void system_pools_trim(void)
 		unsigned long have, max = system_pool_max_pages();
 		LIST_HEAD(out);
 
-		kthread_queue_work(p->pool.worker, &p->work);
-		kthread_flush_work(&p->work);
+		dmaheap_pool_flush(&p->pool);
 		spin_lock(&p->lock);
 		have = system_pool_free_pages(p);
 		spin_unlock(&p->lock);
@@ -573,11 +562,11 @@ int system_pool_init(struct system_pool *p, const char *name,
 		INIT_LIST_HEAD(&p->dirty[i]);
 	}
 	kthread_init_work(&p->work, system_pool_work);
-	timer_setup(&p->kick, system_pool_kick, 0);
 	p->pool.count = system_pool_count;
 	p->pool.scan = system_pool_scan;
 	p->pool.drain = system_pool_drain;
 	p->pool.priv = p;
+	p->pool.work = &p->work;
 	ret = dmaheap_pool_register(&p->pool, name);
 	if (ret)
 		return ret;
@@ -596,8 +585,6 @@ void system_pool_destroy(struct system_pool *p)
 	mutex_lock(&system_pools_lock);
 	list_del(&p->node);
 	mutex_unlock(&system_pools_lock);
-	/* Nothing is released any more: stop the timer, then its thread. */
-	timer_delete_sync(&p->kick);
 	dmaheap_pool_unregister(&p->pool);
 	WARN_ON(p->nr_dirty);
 	WARN_ON(atomic_long_read(&p->nr_lent));

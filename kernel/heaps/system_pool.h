@@ -11,7 +11,6 @@
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/spinlock.h>
-#include <linux/timer.h>
 #include <linux/types.h>
 
 #include <dmaheap/compat.h>
@@ -60,9 +59,6 @@ struct system_attr_ops {
  *		can hold at most (system_pool_room()).
  * @work:	The work of @pool's thread: zeroes @dirty into @free, or
  *		frees what does not fit under the ceiling.
- * @kick:	Queues @work at the tick after a release, so that releasing
- *		wakes no thread (and, on a busy CPU, does not hand it the CPU
- *		inside close()).
  * @pool:	The pool's thread, its shrinker (gives pooled pages back
  *		under memory pressure) and its drain (gives them all back
  *		when a contiguous heap needs the room):
@@ -80,7 +76,6 @@ struct system_pool {
 	atomic_long_t nr_lent;
 
 	struct kthread_work work;
-	struct timer_list kick;
 	struct dmaheap_pool pool;
 	struct list_head node;
 };

@@ -14,6 +14,7 @@
 #include <linux/device.h>
 #include <linux/gfp.h>
 #include <linux/module.h>
+#include <linux/timer.h>
 #include <linux/types.h>
 
 #include <dmaheap/compat.h>
@@ -156,10 +157,12 @@ int dmaheap_for_each(int (*fn)(struct dmaheap *heap, void *data), void *data);
  *		return the number of pages given back.  Runs in process
  *		context and may sleep.
  * @priv:	Passed to @count, @scan and @drain.
- * @worker:	Set by dmaheap_pool_register(): the pool's thread, for its
- *		background work (kthread_queue_work()).  It runs at nice 19,
- *		the lowest priority of the normal class, so that it does not
- *		take the CPU from the task whose release woke it.
+ * @work:	The pool's background work (zeroing what was released), run
+ *		on @worker: dmaheap_pool_queue(), dmaheap_pool_flush().
+ * @worker:	Set by dmaheap_pool_register(): the pool's thread.  It runs
+ *		at nice 19, the lowest priority of the normal class, so that
+ *		it does not take the CPU from the task whose release woke it.
+ * @kick:	The core's: the timer of dmaheap_pool_queue().
  * @shrinker:	The core's: the shrinker that calls @count and @scan.
  * @node:	The core's: entry in its list of pools.
  *
@@ -173,13 +176,17 @@ struct dmaheap_pool {
 	unsigned long (*scan)(void *priv, unsigned long nr);
 	unsigned long (*drain)(void *priv);
 	void *priv;
+	struct kthread_work *work;
 	struct kthread_worker *worker;
+	struct timer_list kick;
 	struct dmaheap_shrinker shrinker;
 	struct list_head node;
 };
 
 int dmaheap_pool_register(struct dmaheap_pool *pool, const char *name);
 void dmaheap_pool_unregister(struct dmaheap_pool *pool);
+void dmaheap_pool_queue(struct dmaheap_pool *pool);
+void dmaheap_pool_flush(struct dmaheap_pool *pool);
 unsigned long dmaheap_pools_drain(void);
 
 #endif /* _DMAHEAP_HEAP_H */

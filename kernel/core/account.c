@@ -250,7 +250,8 @@ static struct kobj_type dmaheap_user_ktype = {
 /* The entry of @uid, made (with its sysfs directory) on first use. */
 static struct dmaheap_user *dmaheap_user_get(kuid_t uid)
 {
-	unsigned long id = from_kuid(&init_user_ns, uid);
+	/* from_kuid(&init_user_ns, uid), whose map is the identity, unwalked. */
+	unsigned long id = __kuid_val(uid);
 	struct dmaheap_user *u = xa_load(&dmaheap_users, id);
 	int ret;
 

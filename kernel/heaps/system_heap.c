@@ -574,9 +574,13 @@ static struct dma_buf *system_heap_allocate(struct dmaheap *heap,
 
 	/*
 	 * Do not even start what cannot finish without pushing others out.
-	 * MemAvailable counts pooled pages as reclaimable already.
+	 * MemAvailable counts pooled pages as reclaimable already.  Up to one
+	 * block of the largest order the page allocator decides alone (and
+	 * fails rather than call the OOM killer); summing MemAvailable would
+	 * cost a small request more than its page.
 	 */
-	if (req->len >> PAGE_SHIFT > si_mem_available())
+	if (req->len > PAGE_SIZE << system_orders[0] &&
+	    req->len >> PAGE_SHIFT > si_mem_available())
 		return ERR_PTR(-ENOMEM);
 
 	buffer = kzalloc(sizeof(*buffer), DMAHEAP_GFP);

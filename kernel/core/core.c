@@ -658,7 +658,8 @@ static void dmaheap_pool_kick(struct timer_list *t)
 /**
  * dmaheap_pool_register() - start a pool's thread and shrinker, and let
  *	other heaps ask for its memory back
- * @pool: the pool, with @count, @scan, @drain, @priv and @work set
+ * @pool: the pool, with @priv and @work set, and @count, @scan and @drain
+ *	or NULL (memory the system cannot have back: no shrinker, no drain)
  * @name: the pool's heap, for the names of the thread (dmaheap-<name>)
  *	and the shrinker
  *
@@ -683,13 +684,15 @@ int dmaheap_pool_register(struct dmaheap_pool *pool, const char *name)
 	sched_set_normal(pool->worker->task, MAX_NICE);
 	timer_setup(&pool->kick, dmaheap_pool_kick, 0);
 
-	pool->shrinker.count = pool->count;
-	pool->shrinker.scan = pool->scan;
-	pool->shrinker.priv = pool->priv;
-	snprintf(sname, sizeof(sname), "dmaheap-%s", name);
-	ret = dmaheap_shrinker_register(&pool->shrinker, sname);
-	if (ret)
-		goto destroy_worker;
+	if (pool->count) {
+		pool->shrinker.count = pool->count;
+		pool->shrinker.scan = pool->scan;
+		pool->shrinker.priv = pool->priv;
+		snprintf(sname, sizeof(sname), "dmaheap-%s", name);
+		ret = dmaheap_shrinker_register(&pool->shrinker, sname);
+		if (ret)
+			goto destroy_worker;
+	}
 
 	mutex_lock(&dmaheap_pools_lock);
 	list_add_tail(&pool->node, &dmaheap_pools);
@@ -716,10 +719,12 @@ void dmaheap_pool_unregister(struct dmaheap_pool *pool)
 	mutex_lock(&dmaheap_pools_lock);
 	list_del(&pool->node);
 	mutex_unlock(&dmaheap_pools_lock);
-	dmaheap_shrinker_unregister(&pool->shrinker);
+	if (pool->count)
+		dmaheap_shrinker_unregister(&pool->shrinker);
 	/* Nothing is released any more: stop the timer, then its thread. */
 	timer_delete_sync(&pool->kick);
-	pool->drain(pool->priv);
+	if (pool->drain)
+		pool->drain(pool->priv);
 	kthread_destroy_worker(pool->worker);
 }
 DMAHEAP_EXPORT(dmaheap_pool_unregister);
@@ -769,7 +774,8 @@ unsigned long dmaheap_pools_drain(void)
 
 	mutex_lock(&dmaheap_pools_lock);
 	list_for_each_entry(pool, &dmaheap_pools, node)
-		pages += pool->drain(pool->priv);
+		if (pool->drain)
+			pages += pool->drain(pool->priv);
 	mutex_unlock(&dmaheap_pools_lock);
 	return pages;
 }

@@ -86,17 +86,13 @@ static unsigned int ncarveouts;
 static long carveout_take(struct dmaheap_contig *c, unsigned long npages,
 			  unsigned long *cookie, bool *zeroed)
 {
-	struct carveout_heap *ch = container_of(c, struct carveout_heap, contig);
-
-	return dmaheap_range_alloc(&ch->range, npages);
+	return dmaheap_contig_range_take(c, npages, zeroed);
 }
 
 static void carveout_give(struct dmaheap_contig *c, unsigned long pfn,
 			  unsigned long npages, unsigned long cookie)
 {
-	struct carveout_heap *ch = container_of(c, struct carveout_heap, contig);
-
-	dmaheap_range_free(&ch->range, pfn, npages);
+	dmaheap_contig_range_give(c, pfn, npages);
 }
 
 static const struct dmaheap_contig_ops carveout_contig_ops = {
@@ -126,6 +122,7 @@ DMAHEAP_CONTIG_USAGE_ATTR(size, DMAHEAP_CONTIG_SIZE);
 DMAHEAP_CONTIG_USAGE_ATTR(free_bytes, DMAHEAP_CONTIG_FREE);
 DMAHEAP_CONTIG_USAGE_ATTR(largest_free, DMAHEAP_CONTIG_LARGEST_FREE);
 DMAHEAP_CONTIG_USAGE_ATTR(largest_alloc, DMAHEAP_CONTIG_LARGEST_ALLOC);
+DMAHEAP_CONTIG_USAGE_ATTR(zeroed_bytes, DMAHEAP_CONTIG_ZEROED);
 
 static struct attribute *carveout_heap_attrs[] = {
 	&dev_attr_base.attr,
@@ -133,6 +130,7 @@ static struct attribute *carveout_heap_attrs[] = {
 	&dev_attr_free_bytes.attr,
 	&dev_attr_largest_free.attr,
 	&dev_attr_largest_alloc.attr,
+	&dev_attr_zeroed_bytes.attr,
 	NULL,
 };
 
@@ -185,6 +183,7 @@ static int carveout_check_range(const char *name, phys_addr_t base, u64 size)
 
 static void carveout_destroy(struct carveout_heap *ch)
 {
+	dmaheap_contig_scrub_stop(&ch->contig);
 	memunmap(ch->contig.vaddr);
 	dmaheap_range_destroy(&ch->range);
 	release_mem_region(ch->base, ch->size);
@@ -276,9 +275,15 @@ static int carveout_setup(const char *name, phys_addr_t base, u64 size)
 	ch->contig.range = &ch->range;
 	ch->contig.map_pfn = PHYS_PFN(base);
 	ch->contig.buf_flags = DMAHEAP_BUF_NO_LINEAR_MAP;
+	/* Zeroed in the background, now and whenever a buffer gives some back. */
+	ret = dmaheap_contig_scrub_start(&ch->contig, name);
+	if (ret)
+		goto unmap_range;
 	carveouts[ncarveouts++] = ch;
 	return 0;
 
+unmap_range:
+	memunmap(ch->contig.vaddr);
 destroy_range:
 	dmaheap_range_destroy(&ch->range);
 release_region:

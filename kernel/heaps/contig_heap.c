@@ -252,7 +252,7 @@ static long contig_take(struct dmaheap_contig *c, unsigned long npages,
 		return pfn;
 	}
 	if (contig.reserve_npages) {
-		pfn = dmaheap_range_alloc(&contig.reserve, npages);
+		pfn = dmaheap_contig_range_take(c, npages, zeroed);
 		if (pfn >= 0) {
 			*cookie = CONTIG_RESERVE;
 			return pfn;
@@ -333,7 +333,7 @@ static void contig_release(unsigned long pfn, unsigned long npages,
 		__free_pages(pfn_to_page(pfn), get_order(npages << PAGE_SHIFT));
 		break;
 	case CONTIG_RESERVE:
-		dmaheap_range_free(&contig.reserve, pfn, npages);
+		dmaheap_contig_range_give(&contig.contig, pfn, npages);
 		break;
 	case CONTIG_MIGRATED:
 		contig_free_frames(pfn, npages);
@@ -390,6 +390,7 @@ static DEVICE_ATTR_RO(pool_bytes);
 DMAHEAP_CONTIG_USAGE_ATTR(reserved_bytes, DMAHEAP_CONTIG_SIZE);
 DMAHEAP_CONTIG_USAGE_ATTR(reserved_free_bytes, DMAHEAP_CONTIG_FREE);
 DMAHEAP_CONTIG_USAGE_ATTR(reserved_largest_free, DMAHEAP_CONTIG_LARGEST_FREE);
+DMAHEAP_CONTIG_USAGE_ATTR(reserved_zeroed_bytes, DMAHEAP_CONTIG_ZEROED);
 
 static struct attribute *contig_heap_attrs[] = {
 	&dev_attr_largest_alloc.attr,
@@ -397,6 +398,7 @@ static struct attribute *contig_heap_attrs[] = {
 	&dev_attr_reserved_bytes.attr,
 	&dev_attr_reserved_free_bytes.attr,
 	&dev_attr_reserved_largest_free.attr,
+	&dev_attr_reserved_zeroed_bytes.attr,
 	NULL,
 };
 
@@ -437,10 +439,17 @@ static int contig_reserve_create(void)
 	if (ret)
 		goto free_range;
 	contig.contig.range = &contig.reserve;
+	/* Zeroed in the background, now and whenever a buffer gives some back. */
+	ret = dmaheap_contig_scrub_start(&contig.contig, name);
+	if (ret)
+		goto destroy_range;
 	pr_info("reserved %lu KiB at pfn %#lx\n",
 		contig.reserve_npages << (PAGE_SHIFT - 10), pfn);
 	return 0;
 
+destroy_range:
+	contig.contig.range = NULL;
+	dmaheap_range_destroy(&contig.reserve);
 free_range:
 	contig_free_frames(pfn, contig.reserve_npages);
 no_reserve:
@@ -454,6 +463,7 @@ static void contig_reserve_destroy(void)
 
 	if (!contig.reserve_npages)
 		return;
+	dmaheap_contig_scrub_stop(&contig.contig);
 	contig.contig.range = NULL;
 	dmaheap_range_destroy(&contig.reserve);
 	contig_free_frames(pfn, contig.reserve_npages);

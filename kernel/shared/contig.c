@@ -8,6 +8,7 @@
 
 #include <linux/dma-buf.h>
 #include <linux/err.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/scatterlist.h>
@@ -78,6 +79,94 @@ static int contig_zero(struct dmaheap_contig *c, unsigned long pfn,
 	}
 	return 0;
 }
+
+/* dmaheap_range_scrub()'s zero op. */
+static int contig_scrub_zero(void *arg, unsigned long pfn,
+			     unsigned long npages)
+{
+	return contig_zero(arg, pfn, npages);
+}
+
+static void contig_scrub_work(struct kthread_work *work)
+{
+	struct dmaheap_contig *c = container_of(work, struct dmaheap_contig,
+						scrub_work);
+
+	while (dmaheap_range_scrub(c->range, contig_scrub_zero, c,
+				   CONTIG_ZERO_CHUNK >> PAGE_SHIFT))
+		cond_resched();
+}
+
+/**
+ * dmaheap_contig_scrub_start() - zero the heap's free range in the
+ *	background from now on
+ * @c: the heap, with @c->range set
+ * @name: the heap's name, for its thread (dmaheap-<name>-scrub)
+ *
+ * Frames given back with dmaheap_contig_range_give(), and at the start
+ * the whole range, are zeroed by a thread of the lowest priority from the
+ * next tick on, so that a request that takes them
+ * (dmaheap_contig_range_take()) finds them zero already.
+ *
+ * Return: 0 or -errno.
+ */
+int dmaheap_contig_scrub_start(struct dmaheap_contig *c, const char *name)
+{
+	char tname[DMAHEAP_NAME_MAX + 8];
+	int ret;
+
+	kthread_init_work(&c->scrub_work, contig_scrub_work);
+	c->scrub.work = &c->scrub_work;
+	c->scrub.priv = c;
+	snprintf(tname, sizeof(tname), "%s-scrub", name);
+	ret = dmaheap_pool_register(&c->scrub, tname);
+	if (ret)
+		return ret;
+	dmaheap_pool_queue(&c->scrub);
+	return 0;
+}
+DMAHEAP_EXPORT(dmaheap_contig_scrub_start);
+
+/**
+ * dmaheap_contig_scrub_stop() - end the background zeroing
+ * @c: a heap dmaheap_contig_scrub_start() succeeded on; no buffer of it
+ *	is alive any more
+ */
+void dmaheap_contig_scrub_stop(struct dmaheap_contig *c)
+{
+	dmaheap_pool_unregister(&c->scrub);
+}
+DMAHEAP_EXPORT(dmaheap_contig_scrub_stop);
+
+/**
+ * dmaheap_contig_range_take() - frames from the heap's range
+ * @c: the heap, scrubbed (dmaheap_contig_scrub_start())
+ * @npages: number of frames
+ * @zeroed: out: whether they are known to be zero
+ *
+ * Return: the first frame, or -ENOMEM when no free run fits.
+ */
+long dmaheap_contig_range_take(struct dmaheap_contig *c, unsigned long npages,
+			       bool *zeroed)
+{
+	return dmaheap_range_alloc(c->range, npages, zeroed);
+}
+DMAHEAP_EXPORT(dmaheap_contig_range_take);
+
+/**
+ * dmaheap_contig_range_give() - frames back to the heap's range, to be
+ *	zeroed in the background
+ * @c: the heap
+ * @pfn: first frame, from dmaheap_contig_range_take()
+ * @npages: its size
+ */
+void dmaheap_contig_range_give(struct dmaheap_contig *c, unsigned long pfn,
+			       unsigned long npages)
+{
+	dmaheap_range_free(c->range, pfn, npages);
+	dmaheap_pool_queue(&c->scrub);
+}
+DMAHEAP_EXPORT(dmaheap_contig_range_give);
 
 static int contig_fill_sgt(struct sg_table *sgt, unsigned long pfn,
 			   unsigned long npages)
@@ -191,6 +280,9 @@ ssize_t dmaheap_contig_usage_show(struct device *dev, char *buf,
 		break;
 	case DMAHEAP_CONTIG_LARGEST_ALLOC:
 		pages = u.largest_alloc;
+		break;
+	case DMAHEAP_CONTIG_ZEROED:
+		pages = u.zeroed;
 		break;
 	}
 	return sysfs_emit(buf, "%llu\n", (u64)pages << PAGE_SHIFT);

@@ -37,6 +37,13 @@ int dmaheap_range_init(struct dmaheap_range *r, unsigned long base_pfn,
 	r->bitmap = bitmap_zalloc(npages, GFP_KERNEL);
 	if (!r->bitmap)
 		return -ENOMEM;
+	/* Nothing is known to be zero until scrubbed. */
+	r->clean = bitmap_zalloc(npages, GFP_KERNEL);
+	if (!r->clean) {
+		bitmap_free(r->bitmap);
+		r->bitmap = NULL;
+		return -ENOMEM;
+	}
 	r->base_pfn = base_pfn;
 	r->npages = npages;
 	r->align_max = align_max;
@@ -53,6 +60,8 @@ DMAHEAP_EXPORT(dmaheap_range_init);
 void dmaheap_range_destroy(struct dmaheap_range *r)
 {
 	WARN_ON(r->free != r->npages);
+	bitmap_free(r->clean);
+	r->clean = NULL;
 	bitmap_free(r->bitmap);
 	r->bitmap = NULL;
 	mutex_destroy(&r->lock);
@@ -80,13 +89,16 @@ DMAHEAP_EXPORT(dmaheap_range_align_order);
  * dmaheap_range_alloc() - take @npages page frames out of the range
  * @r: the range
  * @npages: number of page frames, at least 1
+ * @zeroed: out, or NULL: whether every frame taken is known to be zero
+ *	(dmaheap_range_scrub() zeroed it and nobody used it since)
  *
  * The frames are aligned as dmaheap_range_align_order() says, the first fit
  * from the start of the range.
  *
  * Return: the first page frame, or -ENOMEM when no free span fits.
  */
-long dmaheap_range_alloc(struct dmaheap_range *r, unsigned long npages)
+long dmaheap_range_alloc(struct dmaheap_range *r, unsigned long npages,
+			 bool *zeroed)
 {
 	unsigned long mask, idx;
 
@@ -103,6 +115,11 @@ long dmaheap_range_alloc(struct dmaheap_range *r, unsigned long npages)
 	}
 	bitmap_set(r->bitmap, idx, npages);
 	r->free -= npages;
+	if (zeroed)
+		*zeroed = find_next_zero_bit(r->clean, idx + npages, idx) >=
+			  idx + npages;
+	/* Whoever has them now may write them. */
+	bitmap_clear(r->clean, idx, npages);
 	mutex_unlock(&r->lock);
 	return r->base_pfn + idx;
 }
@@ -132,6 +149,52 @@ void dmaheap_range_free(struct dmaheap_range *r, unsigned long pfn,
 	mutex_unlock(&r->lock);
 }
 DMAHEAP_EXPORT(dmaheap_range_free);
+
+/**
+ * dmaheap_range_scrub() - zero free frames not known to be zero, a run at
+ *	a time
+ * @r: the range
+ * @zero: zeroes @npages frames from @pfn; returns 0 or -errno
+ * @arg: passed to @zero
+ * @max: most frames to zero in this call, at least 1
+ *
+ * Zeroes the first run of free frames not known to be zero (at most @max
+ * of them) and marks them zero, so that the next allocation that gets
+ * them need not.  The range stays locked meanwhile: no allocation can
+ * take frames while they are zeroed, and one waits for at most @max
+ * frames' zeroing.  May sleep.
+ *
+ * Return: the number of frames zeroed; 0 when every free frame is known
+ * to be zero, or @zero failed.
+ */
+unsigned long dmaheap_range_scrub(struct dmaheap_range *r,
+				  int (*zero)(void *arg, unsigned long pfn,
+					      unsigned long npages),
+				  void *arg, unsigned long max)
+{
+	unsigned long idx = 0, end, n = 0;
+
+	mutex_lock(&r->lock);
+	/* The first frame that is free (bit clear) and not clean. */
+	for (;;) {
+		idx = find_next_zero_bit(r->bitmap, r->npages, idx);
+		if (idx >= r->npages || !test_bit(idx, r->clean))
+			break;
+		idx = find_next_zero_bit(r->clean, r->npages, idx);
+	}
+	if (idx >= r->npages)
+		goto unlock;
+	end = min3(find_next_bit(r->bitmap, r->npages, idx),
+		   find_next_bit(r->clean, r->npages, idx), idx + max);
+	if (!zero(arg, r->base_pfn + idx, end - idx)) {
+		bitmap_set(r->clean, idx, end - idx);
+		n = end - idx;
+	}
+unlock:
+	mutex_unlock(&r->lock);
+	return n;
+}
+DMAHEAP_EXPORT(dmaheap_range_scrub);
 
 /**
  * dmaheap_run_largest_alloc() - largest request that fits a free run
@@ -183,6 +246,7 @@ void dmaheap_range_usage(struct dmaheap_range *r,
 	memset(u, 0, sizeof(*u));
 	mutex_lock(&r->lock);
 	u->free = r->free;
+	u->zeroed = bitmap_weight(r->clean, r->npages);
 	for (;;) {
 		start = find_next_zero_bit(r->bitmap, r->npages, start);
 		if (start >= r->npages)

@@ -475,6 +475,25 @@ TEST(carveout_reuse_zeroed)
 }
 
 /*
+ * Released frames are zeroed in the background, through the heap's own
+ * mapping (zeroed_bytes catches up with free_bytes), and the next buffer
+ * on them reads zero.
+ */
+TEST_TIMEOUT(carveout_scrubbed_in_background, 120)
+{
+	char names[MAX_CARVEOUTS][64];
+	int n = carveouts(names), i;
+
+	for (i = 0; i < n; i++) {
+		struct th_heap h;
+
+		hu_heap(&h, names[i]);
+		EXPECT_EQ(-1, hu_scrub_cycle(&h, "zeroed_bytes", "free_bytes",
+					     TH_MiB + 3 * th_page_size()));
+	}
+}
+
+/*
  * A reserved range is outside the kernel's linear mapping; user mappings
  * and vmaps are write-back, like the heap's own mapping, and PAT stays
  * quiet.

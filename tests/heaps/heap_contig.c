@@ -4,7 +4,8 @@
  *
  * Buffers of every size are one physical segment (dmaheap_inspect),
  * aligned to their order up to the module's align_max; the optional reserve
- * serves requests and accounts for them; once it is used up, migration
+ * serves requests and accounts for them, and is zeroed in the background
+ * between them; once it is used up, migration
  * takes over; the largest size the heap reports in largest_alloc can be
  * allocated, also while other processes hold much of memory in movable
  * pages, whose contents must survive being migrated; requests beyond memory
@@ -217,6 +218,33 @@ TEST(reserve_serves_and_accounts)
 	ASSERT_EQ(0, th_sysfs_read(&h, "reserved_free_bytes", &free2));
 	EXPECT_EQ(free0, free2);
 	close(ifd);
+	EXPECT_EQ(0, th_write_file(CONTIG_POOL_PARAM, saved));
+}
+
+/*
+ * The reserve is zeroed in the background: reserved_zeroed_bytes catches
+ * up with reserved_free_bytes after a release, and the next buffer from
+ * the same frames reads zero.
+ */
+TEST_TIMEOUT(reserve_scrubbed_in_background, 120)
+{
+	uint64_t reserve = 0, free0 = 0, len = beyond_pageblock();
+	char saved[32] = "";
+	struct th_heap h;
+
+	contig_heap(&h);
+	ASSERT_EQ(0, th_sysfs_read(&h, "reserved_bytes", &reserve));
+	if (!reserve)
+		SKIP("no reserve (load %s with reserve=SIZE)", MODULE_NAME);
+	ASSERT_EQ(0, th_sysfs_read(&h, "reserved_free_bytes", &free0));
+	if (free0 < len)
+		SKIP("reserve has only %llu bytes free",
+		     (unsigned long long)free0);
+	/* From the reserve, not from the pool of released ranges. */
+	ASSERT_EQ(0, th_read_file(CONTIG_POOL_PARAM, saved, sizeof(saved)));
+	ASSERT_EQ(0, th_write_file(CONTIG_POOL_PARAM, "0"));
+	EXPECT_EQ(-1, hu_scrub_cycle(&h, "reserved_zeroed_bytes",
+				     "reserved_free_bytes", len));
 	EXPECT_EQ(0, th_write_file(CONTIG_POOL_PARAM, saved));
 }
 

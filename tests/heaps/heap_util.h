@@ -8,6 +8,8 @@
  *    mappings.  Missing module or device: the case is skipped.
  *  - hu_find_heaps(): heaps picked by a sysfs attribute of their own.
  *  - hu_klog_pat(): how many PAT complaints the kernel log holds.
+ *  - hu_wait_scrubbed(), hu_scrub_cycle(): the background zeroing of a
+ *    heap's reserved range.
  *
  * Functions return 0 or -errno unless they say otherwise.
  */
@@ -224,6 +226,67 @@ static inline long hu_klog_pat(void)
 			count++;
 	free(buf);
 	return count;
+}
+
+/*
+ * Wait (at most @seconds) until every free byte of a heap's range is
+ * zeroed already: until its attribute @zeroed reads as much as @free.
+ * 0, -ETIMEDOUT, or -errno when an attribute cannot be read.
+ */
+static inline int hu_wait_scrubbed(const struct th_heap *h, const char *zeroed,
+				   const char *free, int seconds)
+{
+	uint64_t z = 0, f = 1;
+	int i, ret;
+
+	for (i = 0; i < seconds * 50; i++) {
+		ret = th_sysfs_read(h, zeroed, &z);
+		if (!ret)
+			ret = th_sysfs_read(h, free, &f);
+		if (ret)
+			return ret;
+		if (z == f)
+			return 0;
+		usleep(20 * 1000);
+	}
+	TH_LOG("%s: %s %llu of %s %llu after %d s", h->name, zeroed,
+	       (unsigned long long)z, free, (unsigned long long)f, seconds);
+	return -ETIMEDOUT;
+}
+
+/*
+ * A reserved range is zeroed in the background: once released frames are
+ * scrubbed, a buffer of @len bytes filled with a pattern and released is
+ * zeroed again with nobody allocating, and the next buffer that takes the
+ * same frames reads zero.  @zeroed and @free name the heap's attributes.
+ * Returns the first non-zero offset, or -1 when the buffer read zero.
+ */
+static inline long long hu_scrub_cycle(const struct th_heap *h,
+				       const char *zeroed, const char *free,
+				       uint64_t len)
+{
+	long long bad;
+	uint8_t *p;
+	int fd;
+
+	ASSERT_EQ(0, hu_wait_scrubbed(h, zeroed, free, 30));
+	fd = th_alloc(h, len);
+	ASSERT_GE(fd, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0x5a, len);
+	munmap(p, len);
+	close(fd);
+	/* Nobody allocates meanwhile: only the background can do it. */
+	EXPECT_EQ(0, hu_wait_scrubbed(h, zeroed, free, 30));
+	fd = th_alloc(h, len);
+	ASSERT_GE(fd, 0);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	bad = th_find_not(p, len, 0);
+	munmap(p, len);
+	close(fd);
+	return bad;
 }
 
 #endif /* DMAHEAP_TESTS_HEAP_UTIL_H */

@@ -16,7 +16,10 @@
 #define _DMAHEAP_CONTIG_H
 
 #include <linux/device.h>
+#include <linux/kthread.h>
 #include <linux/types.h>
+
+#include <dmaheap/heap.h>
 
 struct dma_buf;
 struct dmaheap;
@@ -50,6 +53,9 @@ struct dmaheap_contig_ops {
  *		frame is in the linear map.
  * @map_pfn:	First page frame covered by @vaddr.
  * @buf_flags:	DMAHEAP_BUF_* flags every buffer of the heap gets.
+ * @scrub_work:	Zeroes @range's free frames in the background
+ *		(dmaheap_contig_scrub_start()).
+ * @scrub:	The thread and timer @scrub_work runs with.
  */
 struct dmaheap_contig {
 	const struct dmaheap_contig_ops *ops;
@@ -57,10 +63,18 @@ struct dmaheap_contig {
 	void *vaddr;
 	unsigned long map_pfn;
 	unsigned int buf_flags;
+	struct kthread_work scrub_work;
+	struct dmaheap_pool scrub;
 };
 
 struct dma_buf *dmaheap_contig_allocate(struct dmaheap *heap,
 					struct dmaheap_request *req);
+int dmaheap_contig_scrub_start(struct dmaheap_contig *c, const char *name);
+void dmaheap_contig_scrub_stop(struct dmaheap_contig *c);
+long dmaheap_contig_range_take(struct dmaheap_contig *c, unsigned long npages,
+			       bool *zeroed);
+void dmaheap_contig_range_give(struct dmaheap_contig *c, unsigned long pfn,
+			       unsigned long npages);
 
 /* What a usage attribute reports about the heap's range, in bytes. */
 enum dmaheap_contig_usage {
@@ -68,6 +82,7 @@ enum dmaheap_contig_usage {
 	DMAHEAP_CONTIG_FREE,		/* free in all */
 	DMAHEAP_CONTIG_LARGEST_FREE,	/* longest free run */
 	DMAHEAP_CONTIG_LARGEST_ALLOC,	/* largest request that fits now */
+	DMAHEAP_CONTIG_ZEROED,		/* free and zeroed already */
 };
 
 ssize_t dmaheap_contig_usage_show(struct device *dev, char *buf,

@@ -150,12 +150,13 @@ int dmaheap_for_each(int (*fn)(struct dmaheap *heap, void *data), void *data);
 /**
  * struct dmaheap_pool - memory a heap keeps for reuse: its thread, its
  *	shrinker, and its place among the pools other heaps may empty
- * @count:	How many pages the shrinker could free now.
+ * @count:	How many pages the shrinker could free now; NULL for a
+ *		pool of memory the system cannot have back (no shrinker).
  * @scan:	Free up to @nr of them; return how many were freed.
  * @drain:	Give back to the page allocator everything kept that no
  *		buffer uses, waiting for the worker's work in progress;
  *		return the number of pages given back.  Runs in process
- *		context and may sleep.
+ *		context and may sleep.  NULL: nothing to give back.
  * @priv:	Passed to @count, @scan and @drain.
  * @work:	The pool's background work (zeroing what was released), run
  *		on @worker: dmaheap_pool_queue(), dmaheap_pool_flush().

@@ -19,8 +19,10 @@
  * @base_pfn:	First page frame of the range.
  * @npages:	Number of page frames.
  * @align_max:	Largest alignment order applied to a request.
- * @lock:	Protects @bitmap and @free.
+ * @lock:	Protects @bitmap, @clean and @free.
  * @bitmap:	One bit per page frame, set while allocated.
+ * @clean:	One bit per page frame, set while it is free and known to be
+ *		zero (dmaheap_range_scrub()).
  * @free:	Number of clear bits in @bitmap.
  */
 struct dmaheap_range {
@@ -30,6 +32,7 @@ struct dmaheap_range {
 
 	struct mutex lock;
 	unsigned long *bitmap;
+	unsigned long *clean;
 	unsigned long free;
 };
 
@@ -39,9 +42,11 @@ struct dmaheap_range {
  * @largest_free: Longest run of free page frames.
  * @largest_alloc: Largest request dmaheap_range_alloc() would satisfy now,
  *		alignment included.
+ * @zeroed:	Free page frames known to be zero (dmaheap_range_scrub()).
  */
 struct dmaheap_range_usage {
 	unsigned long free;
+	unsigned long zeroed;
 	unsigned long largest_free;
 	unsigned long largest_alloc;
 };
@@ -51,9 +56,14 @@ int dmaheap_range_init(struct dmaheap_range *r, unsigned long base_pfn,
 void dmaheap_range_destroy(struct dmaheap_range *r);
 unsigned int dmaheap_range_align_order(unsigned long npages,
 				       unsigned int align_max);
-long dmaheap_range_alloc(struct dmaheap_range *r, unsigned long npages);
+long dmaheap_range_alloc(struct dmaheap_range *r, unsigned long npages,
+			 bool *zeroed);
 void dmaheap_range_free(struct dmaheap_range *r, unsigned long pfn,
 			unsigned long npages);
+unsigned long dmaheap_range_scrub(struct dmaheap_range *r,
+				  int (*zero)(void *arg, unsigned long pfn,
+					      unsigned long npages),
+				  void *arg, unsigned long max);
 void dmaheap_range_usage(struct dmaheap_range *r,
 			 struct dmaheap_range_usage *u);
 unsigned long dmaheap_run_largest_alloc(unsigned long start_pfn,

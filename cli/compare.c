@@ -61,6 +61,10 @@ static const char *const pools_names[POOLS_NR] = {
 	"none", "drained", "kept", "uncontrolled",
 };
 
+/* Appended to the CSV's pools field of a heap with a scrubbed reserve. */
+#define SCRUBBED_SUFFIX	"+scrubbed"
+
+
 /* One heap, or memset, in one mode and size. */
 struct cmp_cell {
 	double med, min, max;		/* ns: a sample, or a sustained round */
@@ -94,6 +98,7 @@ struct cmp {
 	struct cli *cli;		/* NULL when read from a CSV file */
 	char heaps[CMP_MAX_HEAPS][DMAHEAP_NAME_MAX + 1];
 	enum cmp_pools pools[CMP_MAX_HEAPS];
+	bool scrubbed[CMP_MAX_HEAPS];	/* has a reserve zeroed in advance */
 	size_t nheaps;			/* cells index nheaps: memset */
 	size_t pairs[CMP_MAX_PAIRS][2];	/* heap, baseline */
 	size_t npairs;
@@ -329,6 +334,34 @@ static void ceiling_warn(struct cmp *c)
 }
 
 /*
+ * Whether heap @name has a reserved range whose free frames the kernel
+ * zeroes in the background (the carveout heap's range, the contiguous
+ * heap's reserve=): no ceiling empties that.
+ */
+static bool heap_scrubbed(const char *name)
+{
+	static const char *const files[][2] = {
+		{ "reserved_bytes", "reserved_zeroed_bytes" },
+		{ "size", "zeroed_bytes" },
+	};
+	const char *sys = getenv("DMAHEAP_SYSFS_DIR");
+	char path[4096], val[32];
+	size_t i;
+
+	if (!sys || !*sys)
+		sys = DMAHEAP_DEFAULT_SYSFS_DIR;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", sys, name, files[i][1]);
+		if (read_file(path, val, sizeof(val)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", sys, name, files[i][0]);
+		if (!read_file(path, val, sizeof(val)) && strtoull(val, NULL, 10))
+			return true;
+	}
+	return false;
+}
+
+/*
  * Find the ceilings and whether they can be set, and what they do to each
  * heap: measured, by setting them to 0 and reading the heap's files.
  */
@@ -380,6 +413,7 @@ static int ceiling_probe(struct cmp *c)
 				p = POOLS_DRAINED;
 		}
 		c->pools[h] = p;
+		c->scrubbed[h] = heap_scrubbed(c->heaps[h]);
 	}
 	return EXIT_OK;
 }
@@ -830,6 +864,12 @@ static void print_notes(struct cmp *c)
 	print_heaps_with(c, POOLS_KEPT,
 			 "memory the ceilings do not empty (pool_bytes stays\n"
 			 "  above 0 at ceiling 0): cold samples may come from it");
+	for (h = 0, s = 0; h < c->nheaps; h++)
+		if (c->scrubbed[h])
+			printf("%s%s", s++ ? ", " : "", c->heaps[h]);
+	if (s)
+		printf(": a reserved range, zeroed in the background: cold samples\n"
+		       "  that fit it take frames zeroed in advance\n");
 	if (uncontrolled)
 		print_heaps_with(c, POOLS_UNCONTROLLED,
 				 "the pool ceiling could not be changed: cold samples\n"
@@ -949,7 +989,8 @@ static void csv_row(FILE *f, struct cmp *c, int mode, size_t s, size_t h, size_t
 	fputc(',', f);
 	if (q > 0)
 		fprintf(f, "%.4f", q);
-	fprintf(f, ",%s,", pools_names[c->pools[h]]);
+	fprintf(f, ",%s%s,", pools_names[c->pools[h]],
+		c->scrubbed[h] ? SCRUBBED_SUFFIX : "");
 	csv_string(f, x->status);
 	fputc(',', f);
 	csv_string(f, x->note);
@@ -1070,13 +1111,14 @@ struct csv_row {
 	uint64_t size;
 	size_t heap, base;		/* base SIZE_MAX: none */
 	enum cmp_pools pools;
+	bool scrubbed;
 	struct cmp_cell x;
 	double memset_med;
 };
 
 static int parse_row(struct cmp *c, char *line, struct csv_row *r)
 {
-	char *f[CSV_FIELDS];
+	char *f[CSV_FIELDS], *s;
 	uint64_t n;
 	int i;
 
@@ -1086,6 +1128,11 @@ static int parse_row(struct cmp *c, char *line, struct csv_row *r)
 	for (r->mode = 0; r->mode < CMP_NR_MODES &&
 	     strcmp(f[COL_MODE], mode_names[r->mode]); r->mode++)
 		;
+	s = strstr(f[COL_POOLS], SCRUBBED_SUFFIX);
+	if (s && !strcmp(s, SCRUBBED_SUFFIX)) {
+		*s = '\0';
+		r->scrubbed = true;
+	}
 	for (i = 0; i < POOLS_NR && strcmp(f[COL_POOLS], pools_names[i]); i++)
 		;
 	if (r->mode == CMP_NR_MODES || i == POOLS_NR ||
@@ -1198,6 +1245,7 @@ static int read_csv(struct cmp *c, const char *path)
 			return EXIT_FAIL;
 		}
 		c->pools[rows[i].heap] = rows[i].pools;
+		c->scrubbed[rows[i].heap] = rows[i].scrubbed;
 		if (rows[i].base == SIZE_MAX)
 			continue;
 		for (p = 0; p < c->npairs; p++)

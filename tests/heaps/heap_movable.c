@@ -97,13 +97,41 @@ static int block_online(long n)
 }
 
 /*
+ * Whether page frames [first, last] hold part of the kernel image: the
+ * "Kernel code/rodata/data/bss" lines of /proc/iomem (addresses shown to
+ * root only).
+ */
+static bool holds_kernel_image(uint64_t first, uint64_t last)
+{
+	uint64_t page = th_page_size();
+	bool found = false;
+	char line[256];
+	FILE *f = fopen("/proc/iomem", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long a, b;
+
+		if (!strstr(line, ": Kernel ") ||
+		    sscanf(line, " %llx-%llx", &a, &b) != 2)
+			continue;
+		found = a / page <= last && b / page >= first;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
  * An online memory block entirely inside [start, end) that goes offline
  * (and comes back) before anything is allocated; -1 if none does.
  *
  * Not every such block can: boot-time allocations are PageReserved
  * wherever they landed (the kernel image among them, placed at random by
- * KASLR), and a reserved page makes the whole block unofflinable.  The
- * kernel log names it ("page dumped because: unmovable page").
+ * KASLR), and a reserved page makes the whole block unofflinable.  Trying
+ * makes the kernel log a page dump ("page dumped because: unmovable
+ * page"), which the log check counts as a problem, so the block that holds
+ * the kernel image is not tried.
  */
 static long offlinable_block(uint64_t start, uint64_t end)
 {
@@ -124,6 +152,12 @@ static long offlinable_block(uint64_t start, uint64_t end)
 		if (th_read_file(path, state, sizeof(state)) ||
 		    strncmp(state, "online", 6))
 			continue;
+		if (holds_kernel_image(n * block_pages,
+				       (n + 1) * block_pages - 1)) {
+			TH_LOG("before allocating: memory block %ld holds the kernel image: not tried",
+			       n);
+			continue;
+		}
 		ret = block_offline(n);
 		TH_LOG("before allocating: offlining memory block %ld: %s",
 		       n, ret ? strerror(-ret) : "done");

@@ -114,6 +114,16 @@ HEAP_TEST_TIMEOUT(alloc_killed, 150)
 	       "%" PRIu64 " stopped it in the heap",
 	       now.total_allocs - base.total_allocs - 1, i,
 	       now.failed_allocs - base.failed_allocs);
+	/*
+	 * An allocation quicker than the first delays (a carveout's frames
+	 * zeroed in advance: no work left to interrupt) is only killed after
+	 * it finished; the checks above still hold for it.
+	 */
+	if (full * 1000 < delays_ms[3]) {
+		TH_LOG("the allocation takes %.0f ms: too quick to be interrupted; only kills after it were tested",
+		       full * 1000);
+		return;
+	}
 	EXPECT_LT(now.total_allocs - base.total_allocs - 1, i);
 }
 

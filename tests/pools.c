@@ -12,8 +12,8 @@
  *                           and in no heap's bytes; reuse takes it out
  *   pool_small_release      a few small released buffers count in
  *                           pool_bytes at once, before the worker runs;
- *                           the next allocations zero them themselves, and
- *                           the shrinker frees them
+ *                           the next allocations reuse them, zero, and the
+ *                           shrinker frees them
  *   pool_ceiling_honoured   a pool never keeps more than the ceiling
  *   pool_off_gives_back     ceiling 0: nothing kept, memory comes back
  *   pool_pressure           with full pools a process allocates and
@@ -240,16 +240,27 @@ HEAP_TEST_TIMEOUT(pool_small_release, 120)
 		munmap(p, 4096);
 	}
 	EXPECT_EQ(-1, bad);
-	/* Every one was reused. */
+	/*
+	 * Reused.  Not necessarily every one: the worker, queued by the
+	 * timer meanwhile, may hold a page while it zeroes it, and a request
+	 * that then finds both lists empty takes a fresh page.
+	 */
 	ASSERT_EQ(0, th_sysfs_read(heap, "pool_bytes", &pooled));
-	EXPECT_EQ(0, pooled);
+	EXPECT_LT(pooled, SMALL_BUFS * 4096);
 	for (i = 0; i < SMALL_BUFS; i++)
 		close(fds[i]);
-	/* The shrinker gives waiting pages back too (drop_caches runs it). */
 	ASSERT_EQ(0, th_sysfs_read(heap, "pool_bytes", &pooled));
-	EXPECT_EQ(SMALL_BUFS * 4096, pooled);
-	ASSERT_EQ(0, th_write_file("/proc/sys/vm/drop_caches", "2"));
-	ASSERT_EQ(0, th_sysfs_read(heap, "pool_bytes", &pooled));
+	EXPECT_GE(pooled, SMALL_BUFS * 4096);
+	/*
+	 * The shrinker gives waiting and zeroed pages back (drop_caches runs
+	 * it); a page the worker holds meanwhile goes at the next run.
+	 */
+	for (i = 0; i < 50 && pooled; i++) {
+		ASSERT_EQ(0, th_write_file("/proc/sys/vm/drop_caches", "2"));
+		ASSERT_EQ(0, th_sysfs_read(heap, "pool_bytes", &pooled));
+		if (pooled)
+			usleep(20 * 1000);
+	}
 	EXPECT_EQ(0, pooled);
 	set_ceiling(saved, NULL, 0);
 }
